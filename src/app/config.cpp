@@ -1,0 +1,161 @@
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
+#include <charconv>
+#include <limits>
+#include <thread>
+
+namespace concertd::app {
+namespace {
+
+struct Flag {
+  std::string_view name;
+  const char* env;  // nullptr: flag only
+  std::string_view help;
+  bool takes_value = true;
+};
+
+constexpr Flag kFlags[] = {
+    {"--listen", "CONCERT_LISTEN", "HOST:PORT to serve on (default 127.0.0.1:8080)"},
+    {"--database", "CONCERT_DATABASE",
+     "sqlite:PATH (embedded, one node) or mysql://USER:PASS@HOST:PORT/DB (default "
+     "sqlite:concert.db)"},
+    {"--jwt-secret", "CONCERT_JWT_SECRET",
+     "HS256 key for every token (default: generated once, kept in the database)"},
+    {"--admin-key", "CONCERT_ADMIN_KEY", "key for /api/v1/admin/* (default: admin API disabled)"},
+    {"--hold-ttl", "CONCERT_HOLD_TTL", "SECONDS an unpaid seat hold lasts (default 300)"},
+    {"--active-ttl", "CONCERT_ACTIVE_TTL", "SECONDS an admitted queue entry lasts (default 600)"},
+    {"--max-active", "CONCERT_MAX_ACTIVE", "most users ACTIVE at once (default 1000)"},
+    {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second (default 100)"},
+    {"--threads", "CONCERT_THREADS", "io threads (default: number of cores)"},
+    {"--demo", nullptr, "on an empty database, create demo concerts and seats", false},
+    {"--help", nullptr, "print this help and exit", false},
+};
+
+template <class T>
+std::optional<T> parse_number(std::string_view text, T min, T max) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Applies one flag's value to `config`; an error message when the value is unusable.
+std::optional<std::string> apply(Config& config, std::string_view flag, const std::string& value) {
+  const auto bad = [&](std::string_view what) {
+    return std::string(flag) + ": " + std::string(what) + ", got '" + value + "'";
+  };
+  const auto seconds = [&](std::chrono::seconds& out) -> std::optional<std::string> {
+    const auto n = parse_number<std::int64_t>(value, 1, 7 * 24 * 3600);
+    if (!n) return bad("expected whole seconds 1..604800");
+    out = std::chrono::seconds{*n};
+    return std::nullopt;
+  };
+  const auto count = [&](std::size_t& out, std::size_t max) -> std::optional<std::string> {
+    const auto n = parse_number<std::size_t>(value, 1, max);
+    if (!n) return bad("expected a whole number 1.." + std::to_string(max));
+    out = *n;
+    return std::nullopt;
+  };
+
+  if (flag == "--listen") {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos) return bad("expected HOST:PORT");
+    boost::system::error_code ec;
+    const auto host = value.substr(0, colon);
+    boost::asio::ip::make_address(host, ec);
+    const auto port = parse_number<std::uint16_t>(std::string_view(value).substr(colon + 1), 0,
+                                                  std::numeric_limits<std::uint16_t>::max());
+    if (ec || !port) return bad("expected an IP address and a port, e.g. 127.0.0.1:8080");
+    config.listen_host = host;
+    config.listen_port = *port;
+  } else if (flag == "--database") {
+    if (value.starts_with("mysql://")) {
+      return std::string(flag) + ": mysql:// databases are not supported yet; use sqlite:PATH";
+    }
+    if (!value.starts_with("sqlite:") || value.size() == 7) {
+      return bad("expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB");
+    }
+    config.database_url = value;
+    config.sqlite_path = value.substr(7);
+  } else if (flag == "--jwt-secret") {
+    if (value.size() < 16) return std::string(flag) + ": must be at least 16 characters";
+    config.jwt_secret = value;
+  } else if (flag == "--admin-key") {
+    if (value.size() < 8) return std::string(flag) + ": must be at least 8 characters";
+    config.admin_key = value;
+  } else if (flag == "--hold-ttl") {
+    return seconds(config.hold_ttl);
+  } else if (flag == "--active-ttl") {
+    return seconds(config.active_ttl);
+  } else if (flag == "--max-active") {
+    return count(config.max_active, 10'000'000);
+  } else if (flag == "--admit-rate") {
+    return count(config.admit_rate, 1'000'000);
+  } else if (flag == "--threads") {
+    return count(config.threads, 256);
+  }
+  return std::nullopt;
+}
+
+const Flag* find_flag(std::string_view name) {
+  const auto it = std::ranges::find(kFlags, name, &Flag::name);
+  return it == std::end(kFlags) ? nullptr : &*it;
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(
+    const std::vector<std::string_view>& args,
+    const std::function<std::optional<std::string>(const char*)>& getenv) {
+  Config config;
+  for (const auto& flag : kFlags) {
+    if (flag.env == nullptr) continue;
+    if (auto value = getenv(flag.env)) {
+      if (auto error = apply(config, flag.name, *value))
+        return BadUsage{*error + " (from " + flag.env + ")"};
+    }
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      inline_value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+    }
+    const Flag* flag = find_flag(arg);
+    if (flag == nullptr) return BadUsage{"unknown argument '" + std::string(arg) + "'"};
+    if (flag->name == "--help") return ShowHelp{};
+    if (!flag->takes_value) {
+      if (inline_value) return BadUsage{std::string(arg) + " takes no value"};
+      config.demo = true;
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 == args.size()) return BadUsage{std::string(arg) + " needs a value"};
+      inline_value = std::string(args[++i]);
+    }
+    if (auto error = apply(config, flag->name, *inline_value)) return BadUsage{*error};
+  }
+  if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
+  return config;
+}
+
+std::string usage() {
+  std::string text =
+      "usage: concertd [flags]\n"
+      "Concert seat reservation service: waiting room, seat holds, balances, payments.\n\n";
+  for (const auto& flag : kFlags) {
+    std::string line = "  " + std::string(flag.name) + (flag.takes_value ? " VALUE" : "");
+    line.resize(std::max<std::size_t>(line.size() + 2, 24), ' ');
+    text += line + std::string(flag.help);
+    if (flag.env != nullptr) text += std::string(" [env ") + flag.env + "]";
+    text += '\n';
+  }
+  return text;
+}
+
+}  // namespace concertd::app

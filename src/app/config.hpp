@@ -1,0 +1,44 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace concertd::app {
+
+struct Config {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string database_url = "sqlite:concert.db";
+  std::string sqlite_path = "concert.db";  // from database_url
+  std::optional<std::string> jwt_secret;
+  std::optional<std::string> admin_key;
+  std::chrono::seconds hold_ttl{300};
+  std::chrono::seconds active_ttl{600};
+  std::size_t max_active = 1000;
+  std::size_t admit_rate = 100;
+  std::size_t threads = 0;  // 0: one per core
+  bool demo = false;
+};
+
+struct ShowHelp {};
+struct BadUsage {
+  std::string message;  // one line, without the program name
+};
+using ParsedCommandLine = std::variant<Config, ShowHelp, BadUsage>;
+
+// Flags win over environment variables (CONCERT_*), which win over defaults.
+// `getenv` returns the value of a variable, nullopt when unset.
+[[nodiscard]] ParsedCommandLine parse_command_line(
+    const std::vector<std::string_view>& args,
+    const std::function<std::optional<std::string>(const char*)>& getenv);
+
+[[nodiscard]] std::string usage();
+
+}  // namespace concertd::app

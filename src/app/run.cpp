@@ -1,0 +1,147 @@
+#include "app/run.hpp"
+
+#include <sodium.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <iostream>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "concerts/concert_service.hpp"
+#include "http/run_blocking.hpp"
+#include "http/server.hpp"
+#include "payments/balance_service.hpp"
+#include "payments/payment_service.hpp"
+#include "queue/queue_service.hpp"
+#include "reservations/reservation_service.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+#include "users/tokens.hpp"
+#include "users/user_service.hpp"
+
+namespace concertd::app {
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+// Threads that run database work and password hashing. Bounded: it caps the
+// connections and the memory Argon2id may take, and the size of a commit batch.
+constexpr std::size_t kBlockingThreads = 32;
+constexpr auto kAdmitEvery = 100ms;
+constexpr auto kSweepEvery = 1s;
+constexpr auto kPurgeKeysEvery = 1h;
+constexpr auto kDrainDeadline = 10s;
+
+std::string jwt_secret(const Config& config, store::Database& db) {
+  if (config.jwt_secret) return *config.jwt_secret;
+  unsigned char key[32];
+  randombytes_buf(key, sizeof key);
+  char hex[2 * sizeof key + 1];
+  sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+  return store::write(db,
+                      [&](store::Tx& tx) { return tx.settings.put_if_absent("jwt_secret", hex); });
+}
+
+// Runs `task` on the blocking pool every `period` until the io_context stops.
+// A failing round is logged and retried next period: the database may be back.
+template <class Task>
+net::awaitable<void> every(net::thread_pool& blocking, std::chrono::milliseconds period,
+                           const char* name, Task task) {
+  net::steady_timer timer(co_await net::this_coro::executor);
+  for (;;) {
+    timer.expires_after(period);
+    co_await timer.async_wait(net::use_awaitable);
+    try {
+      co_await http::run_blocking(blocking, task);
+    } catch (const std::exception& e) {
+      spdlog::warn(R"("event":"background_failed","task":"{}","error":{})", name,
+                   log::quote(e.what()));
+    }
+  }
+}
+
+net::awaitable<void> stop_on_signal(net::io_context& ioc, http::Server& server) {
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  const int signal = co_await signals.async_wait(net::use_awaitable);
+  spdlog::info(R"("event":"shutdown","signal":{})", signal);
+  co_await server.shutdown(kDrainDeadline);
+  ioc.stop();
+}
+
+}  // namespace
+
+int run(const Config& config) {
+  log::init();
+  if (sodium_init() < 0) {
+    std::cerr << "concertd: libsodium cannot initialise\n";
+    return 1;
+  }
+  std::unique_ptr<store::Database> db;
+  try {
+    db = store::sqlite::SqliteDatabase::open(config.sqlite_path);
+  } catch (const std::exception& e) {
+    std::cerr << "concertd: --database " << config.database_url << ": " << e.what() << '\n';
+    return 2;
+  }
+
+  const SystemClock clock;
+  users::TokenService tokens(jwt_secret(config, *db), clock);
+  users::UserService users(*db);
+  queue::QueueService queue(*db, clock,
+                            {.max_active = config.max_active,
+                             .admit_rate = config.admit_rate,
+                             .active_ttl = config.active_ttl});
+  concerts::ConcertService concerts(*db, clock);
+  reservations::ReservationService reservations(*db, queue, clock, config.hold_ttl);
+  payments::BalanceService balances(*db, clock);
+  payments::PaymentService payments(*db, queue, clock);
+  queue.restore();
+  if (config.demo && concerts.seed_demo()) spdlog::info(R"("event":"demo_data_created")");
+
+  net::io_context ioc(static_cast<int>(config.threads));
+  net::thread_pool blocking(kBlockingThreads);
+  std::optional<http::Server> server;
+  try {
+    server.emplace(
+        ioc, blocking,
+        net::ip::tcp::endpoint(net::ip::make_address(config.listen_host), config.listen_port),
+        http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db,
+                       config.admin_key});
+  } catch (const std::exception& e) {
+    std::cerr << "concertd: " << e.what() << '\n';
+    return 1;
+  }
+  server->start();
+  net::co_spawn(ioc, stop_on_signal(ioc, *server), net::detached);
+  net::co_spawn(ioc, every(blocking, kAdmitEvery, "admit", [&] { return queue.admit(); }),
+                net::detached);
+  net::co_spawn(ioc,
+                every(blocking, kSweepEvery, "sweep",
+                      [&] { return reservations.sweep() + queue.expire_lapsed(); }),
+                net::detached);
+  net::co_spawn(ioc,
+                every(blocking, kPurgeKeysEvery, "purge_idempotency_keys",
+                      [&] { return balances.purge_idempotency_keys(); }),
+                net::detached);
+  spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{})",
+               log::quote(server->local_endpoint().address().to_string() + ":" +
+                          std::to_string(server->local_endpoint().port())),
+               log::quote("sqlite"), config.threads);
+
+  std::vector<std::jthread> io_threads;
+  for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  io_threads.clear();
+  blocking.join();
+  spdlog::info(R"("event":"stopped")");
+  return 0;
+}
+
+}  // namespace concertd::app

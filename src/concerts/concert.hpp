@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/id.hpp"
+#include "common/money.hpp"
+
+namespace concertd::concerts {
+
+struct Concert {
+  ConcertId id;
+  std::string name;
+  std::chrono::year_month_day date;
+};
+
+struct SeatSpec {
+  std::int32_t number = 0;
+  Won price;
+};
+
+struct ConcertSummary {
+  Concert concert;
+  std::int64_t available_seats = 0;
+};
+
+// A seat as a fan sees it: available when neither sold nor under an unexpired hold.
+struct SeatView {
+  std::int32_t number = 0;
+  bool available = false;
+  Won price;
+};
+
+class ConcertStore {
+ public:
+  virtual ~ConcertStore() = default;
+  // Inserts the concert and all its seats (FREE).
+  virtual void insert(const Concert& concert, std::span<const SeatSpec> seats) = 0;
+  // Concerts dated on or after `from`, ordered by date then name.
+  [[nodiscard]] virtual std::vector<ConcertSummary> upcoming(std::chrono::sys_days from,
+                                                             Timestamp now) = 0;
+  // Seats ordered by number; nullopt when the concert does not exist.
+  [[nodiscard]] virtual std::optional<std::vector<SeatView>> seats(ConcertId id, Timestamp now) = 0;
+  [[nodiscard]] virtual bool any() = 0;
+};
+
+}  // namespace concertd::concerts

@@ -1,0 +1,77 @@
+#include "http/errors.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <string>
+
+namespace concertd::http {
+
+ProblemType problem_type(Errc code) noexcept {
+  using beast::http::status;
+  switch (code) {
+    case Errc::kInvalidArgument:
+      return {status::bad_request, "BAD_REQUEST", "Bad request"};
+    case Errc::kInvalidAmount:
+      return {status::bad_request, "INVALID_AMOUNT", "Invalid amount"};
+    case Errc::kAmountMismatch:
+      return {status::bad_request, "AMOUNT_MISMATCH", "Amount does not match the price"};
+    case Errc::kUsernameTaken:
+      return {status::conflict, "USERNAME_TAKEN", "Username taken"};
+    case Errc::kBadCredentials:
+      return {status::unauthorized, "BAD_CREDENTIALS", "Bad credentials"};
+    case Errc::kInvalidToken:
+      return {status::unauthorized, "INVALID_TOKEN", "Invalid token"};
+    case Errc::kForbidden:
+      return {status::forbidden, "FORBIDDEN", "Forbidden"};
+    case Errc::kQueueNotActive:
+      return {status::forbidden, "QUEUE_NOT_ACTIVE", "Queue entry not active"};
+    case Errc::kConcertNotFound:
+      return {status::not_found, "CONCERT_NOT_FOUND", "Concert not found"};
+    case Errc::kSeatNotFound:
+      return {status::not_found, "SEAT_NOT_FOUND", "Seat not found"};
+    case Errc::kReservationNotFound:
+      return {status::not_found, "RESERVATION_NOT_FOUND", "Reservation not found"};
+    case Errc::kUserNotFound:
+      return {status::not_found, "USER_NOT_FOUND", "User not found"};
+    case Errc::kSeatUnavailable:
+      return {status::conflict, "SEAT_UNAVAILABLE", "Seat unavailable"};
+    case Errc::kHoldLimit:
+      return {status::conflict, "HOLD_LIMIT", "Hold limit reached"};
+    case Errc::kHoldExpired:
+      return {status::conflict, "HOLD_EXPIRED", "Hold expired"};
+    case Errc::kAlreadyPaid:
+      return {status::conflict, "ALREADY_PAID", "Already paid"};
+    case Errc::kInsufficientBalance:
+      return {status::payment_required, "INSUFFICIENT_BALANCE", "Insufficient balance"};
+    case Errc::kIdempotencyKeyReused:
+      return {status::unprocessable_entity, "IDEMPOTENCY_KEY_REUSED",
+              "Idempotency key reused with a different request"};
+  }
+  // Only reachable with a value outside the enumeration: a bug, answered as one.
+  return problems::kInternal;
+}
+
+Response problem(const ProblemType& type, std::string_view detail) {
+  std::string uri = "https://concertd.dev/problems/";
+  for (const char c : type.code) {
+    uri.push_back(c == '_' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+  }
+  const boost::json::object body{{"type", uri},
+                                 {"title", type.title},
+                                 {"status", static_cast<unsigned>(type.status)},
+                                 {"detail", detail},
+                                 {"code", type.code}};
+  Response response{type.status, boost::json::serialize(body), true, {}};
+  if (type.code == problem_type(Errc::kInvalidToken).code) {
+    response.headers.emplace_back(beast::http::field::www_authenticate, "Bearer");
+  } else if (type.code == problems::kUnavailable.code) {
+    response.headers.emplace_back(beast::http::field::retry_after, "1");
+  }
+  return response;
+}
+
+Response problem(const Error& error) { return problem(problem_type(error.code), error.detail); }
+
+Response problem(Errc code, std::string_view detail) { return problem(problem_type(code), detail); }
+
+}  // namespace concertd::http

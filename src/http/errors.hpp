@@ -1,0 +1,46 @@
+#pragma once
+
+#include <boost/beast/http/status.hpp>
+#include <string_view>
+
+#include "common/error.hpp"
+#include "http/message.hpp"
+
+namespace concertd::http {
+
+// One row of the error table: what a problem looks like on the wire. `code` is the
+// stable contract code clients branch on (docs/errors.md); the problem's "type" URI is
+// https://concertd.dev/problems/<code in lower case, '_' as '-'>.
+struct ProblemType {
+  beast::http::status status;
+  std::string_view code;
+  std::string_view title;
+};
+
+// The row of a business outcome. Covers every Errc (the switch has no default, so a new
+// enumerator without a row fails the build).
+[[nodiscard]] ProblemType problem_type(Errc code) noexcept;
+
+// Transport-level problems, not produced by the domain.
+namespace problems {
+inline constexpr ProblemType kNotFound{beast::http::status::not_found, "NOT_FOUND", "Not found"};
+inline constexpr ProblemType kMethodNotAllowed{beast::http::status::method_not_allowed,
+                                               "METHOD_NOT_ALLOWED", "Method not allowed"};
+inline constexpr ProblemType kPayloadTooLarge{beast::http::status::payload_too_large,
+                                              "PAYLOAD_TOO_LARGE", "Payload too large"};
+inline constexpr ProblemType kHeadersTooLarge{beast::http::status::request_header_fields_too_large,
+                                              "HEADERS_TOO_LARGE",
+                                              "Request header fields too large"};
+inline constexpr ProblemType kUnavailable{beast::http::status::service_unavailable, "UNAVAILABLE",
+                                          "Service unavailable"};
+inline constexpr ProblemType kInternal{beast::http::status::internal_server_error, "INTERNAL",
+                                       "Internal server error"};
+}  // namespace problems
+
+// An application/problem+json response. INVALID_TOKEN carries `WWW-Authenticate: Bearer`,
+// UNAVAILABLE `Retry-After: 1`. `detail` must not contain secrets, SQL or request bodies.
+[[nodiscard]] Response problem(const ProblemType& type, std::string_view detail);
+[[nodiscard]] Response problem(const Error& error);
+[[nodiscard]] Response problem(Errc code, std::string_view detail);
+
+}  // namespace concertd::http

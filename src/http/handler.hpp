@@ -1,0 +1,84 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "common/error.hpp"
+#include "common/id.hpp"
+#include "http/errors.hpp"
+#include "http/message.hpp"
+#include "http/run_blocking.hpp"
+#include "http/services.hpp"
+#include "users/tokens.hpp"
+
+// What every handler file shares: the handler signatures and the small steps they all
+// take (find and verify a token, read a path id, run a use case, map its Result).
+namespace concertd::http {
+
+struct Context {
+  const Services& services;
+  net::thread_pool& blocking;  // every database or domain call runs here
+};
+
+// In-memory work only (no database): runs on the io thread, no coroutine frame.
+using SyncHandler = Response (*)(const Context&, const Request&);
+using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
+
+// The token of `Authorization: Bearer <token>` (scheme case-insensitive).
+[[nodiscard]] std::optional<std::string_view> bearer_token(const Request& req);
+// The decoded value of the first `key` parameter of the request's query.
+[[nodiscard]] std::optional<std::string> query_param(const Request& req, std::string_view key);
+
+// kInvalidToken unless the Bearer token is a valid access token.
+[[nodiscard]] Result<UserId> authenticate_access(const Context& ctx, const Request& req);
+// A queue token from the body's `token` field, the `token` query parameter (GET only) or
+// the Bearer header; the first that verifies wins. kInvalidToken when none does.
+[[nodiscard]] Result<users::QueueClaims> authenticate_queue(
+    const Context& ctx, const Request& req, std::optional<std::string_view> body_token);
+// The user of an access token (Bearer), else of a queue token as above.
+[[nodiscard]] Result<UserId> authenticate_owner(const Context& ctx, const Request& req,
+                                                std::optional<std::string_view> body_token);
+// The optional `token` field of an optional JSON body (GET/DELETE may carry one).
+[[nodiscard]] Result<std::optional<std::string>> optional_body_token(std::string_view body);
+// The `Idempotency-Key` header: absent, or 1..255 visible ASCII characters (else 400).
+[[nodiscard]] Result<std::optional<std::string>> idempotency_key(const Request& req);
+
+// The first path parameter as an id. Text that is not a UUID names nothing, so it is
+// answered like an unknown id: `code` with `detail`.
+template <class Tag>
+[[nodiscard]] Result<StrongId<Tag>> path_id(const Request& req, Errc code,
+                                            std::string_view detail) {
+  if (auto id = StrongId<Tag>::parse(req.params[0])) return *id;
+  return make_error(code, std::string(detail));
+}
+
+template <class T>
+struct IsResult : std::false_type {};
+template <class T>
+struct IsResult<Result<T>> : std::true_type {};
+
+// Runs `work` on the blocking pool. An Error it returns becomes that error's problem
+// response; a value becomes `status` with body `to_body(value)`.
+//
+// g++ 12 miscompiles a lambda or braced temporary written straight into the argument
+// list of a coroutine call inside co_await (its captures are relocated bitwise, then
+// freed twice). So name the `work` lambda first and pass it with std::move; `to_body` is
+// a function pointer.
+template <class Work, class ToBody>
+net::awaitable<Response> reply_blocking(Context ctx, beast::http::status status, Work work,
+                                        ToBody to_body) {
+  auto out = co_await run_blocking(ctx.blocking, std::move(work));
+  if constexpr (IsResult<decltype(out)>::value) {
+    if (!out) co_return problem(out.error());
+    co_return json_response(status, to_body(*out));
+  } else {
+    co_return json_response(status, to_body(out));
+  }
+}
+
+}  // namespace concertd::http

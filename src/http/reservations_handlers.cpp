@@ -1,0 +1,65 @@
+#include "http/handlers.hpp"
+#include "http/json.hpp"
+
+namespace concertd::http {
+namespace {
+
+struct Target {
+  UserId owner;
+  ReservationId reservation;
+};
+
+// The caller (by access or queue token) and the path's reservation.
+[[nodiscard]] Result<Target> owner_and_reservation(const Context& ctx, const Request& req) {
+  auto body_token = optional_body_token(req.body);
+  if (!body_token) return body_token.error();
+  auto user = authenticate_owner(ctx, req, *body_token);
+  if (!user) return user.error();
+  auto id = path_id<ReservationTag>(req, Errc::kReservationNotFound, "no such reservation");
+  if (!id) return id.error();
+  return Target{*user, *id};
+}
+
+}  // namespace
+
+net::awaitable<Response> hold_seat(Context ctx, Request req) {
+  auto body = parse_object(req.body);
+  if (!body) co_return problem(body.error());
+  auto token = optional_string(*body, "token");
+  if (!token) co_return problem(token.error());
+  auto claims = authenticate_queue(ctx, req, *token);
+  if (!claims) co_return problem(claims.error());
+  auto in = hold_from_json(*body);
+  if (!in) co_return problem(in.error());
+  // A fast reject in memory, before the pool hop: waiting fans retrying are the common
+  // case under load. The service re-checks in the store.
+  if (auto active = ctx.services.queue.require_active(claims->number); !active) {
+    co_return problem(active.error());
+  }
+  auto work = [&reservations = ctx.services.reservations, entry = *claims, seat = *in] {
+    return reservations.hold(entry.user, entry.number, seat.concert, seat.seat);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::created, std::move(work), &hold_json);
+}
+
+net::awaitable<Response> get_reservation(Context ctx, Request req) {
+  auto target = owner_and_reservation(ctx, req);
+  if (!target) co_return problem(target.error());
+  auto work = [&reservations = ctx.services.reservations, t = *target] {
+    return reservations.get(t.owner, t.reservation);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work),
+                                    &reservation_json);
+}
+
+net::awaitable<Response> cancel_reservation(Context ctx, Request req) {
+  auto target = owner_and_reservation(ctx, req);
+  if (!target) co_return problem(target.error());
+  auto work = [&reservations = ctx.services.reservations, t = *target] {
+    return reservations.cancel(t.owner, t.reservation);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work),
+                                    &reservation_json);
+}
+
+}  // namespace concertd::http

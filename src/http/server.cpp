@@ -1,0 +1,371 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.hpp"
+#include "http/errors.hpp"
+#include "http/router.hpp"
+
+namespace concertd::http {
+namespace {
+
+constexpr std::size_t kHeaderLimit = 8 * 1024;
+// After an error response, how long and how much of the client's unread request we
+// swallow so that closing does not reset the connection before the client read it.
+constexpr std::chrono::seconds kLingerTimeout{1};
+constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr std::chrono::milliseconds kDrainPoll{10};
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+using HttpRequest = beast::http::request<beast::http::string_body>;
+using HttpResponse = beast::http::response<beast::http::string_body>;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+
+std::string describe(const net::ip::tcp::endpoint& endpoint) {
+  const std::string address = endpoint.address().to_string();
+  const std::string host = endpoint.address().is_v6() ? "[" + address + "]" : address;
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+HttpResponse to_message(Response response, unsigned version, bool keep_alive) {
+  HttpResponse message{response.status, version};
+  message.set(beast::http::field::server, "concertd");
+  message.set(beast::http::field::content_type,
+              response.problem ? "application/problem+json" : "application/json");
+  message.set(beast::http::field::cache_control, "no-store");
+  for (auto& [field, value] : response.headers) message.set(field, value);
+  message.keep_alive(keep_alive);
+  message.body() = std::move(response.body);
+  message.prepare_payload();
+  return message;
+}
+
+// The problem to answer a failed read with; nullopt: close without a word (the client
+// left, timed out, or we are shutting down).
+std::optional<Response> read_failure(const beast::error_code& ec, std::size_t body_limit) {
+  if (ec == beast::http::error::header_limit) {
+    return problem(problems::kHeadersTooLarge, "request header exceeds 8192 bytes");
+  }
+  if (ec == beast::http::error::body_limit) {
+    return problem(problems::kPayloadTooLarge,
+                   "request body exceeds " + std::to_string(body_limit) + " bytes");
+  }
+  if (ec == beast::http::error::end_of_stream || ec == beast::http::error::partial_message) {
+    return std::nullopt;
+  }
+  if (ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category()) {
+    return problem(Errc::kInvalidArgument, "malformed HTTP request");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+namespace detail {
+
+struct ServerState {
+  struct Connection {
+    explicit Connection(net::ip::tcp::socket socket) : stream(std::move(socket)) {}
+    beast::tcp_stream stream;
+    bool idle = false;  // waiting for a request header; used only on the stream's strand
+  };
+
+  // Keeps a connection in `connections` for exactly as long as its session runs.
+  class Registration {
+   public:
+    Registration(ServerState& state, const std::shared_ptr<Connection>& connection)
+        : state_(state) {
+      const std::lock_guard lock(state_.mutex);
+      id_ = state_.next_connection++;
+      state_.connections.emplace(id_, connection);
+    }
+    ~Registration() {
+      const std::lock_guard lock(state_.mutex);
+      state_.connections.erase(id_);
+    }
+    Registration(const Registration&) = delete;
+    Registration& operator=(const Registration&) = delete;
+
+   private:
+    ServerState& state_;
+    std::uint64_t id_ = 0;
+  };
+
+  ServerState(net::io_context& io, net::thread_pool& pool, Services s, ServerOptions o)
+      : ioc(io),
+        blocking(pool),
+        services(std::move(s)),
+        options(o),
+        acceptor(net::make_strand(io)) {}
+
+  std::size_t connection_count() {
+    const std::lock_guard lock(mutex);
+    return connections.size();
+  }
+
+  // Runs `f(connection)` on each live connection's strand.
+  template <class F>
+  void for_each_connection(F f) {
+    std::vector<std::shared_ptr<Connection>> live;
+    {
+      const std::lock_guard lock(mutex);
+      live.reserve(connections.size());
+      for (const auto& [id, weak] : connections) {
+        if (auto connection = weak.lock()) live.push_back(std::move(connection));
+      }
+    }
+    for (auto& connection : live) {
+      auto executor = connection->stream.get_executor();
+      net::post(executor, [connection = std::move(connection), f] { f(*connection); });
+    }
+  }
+
+  net::io_context& ioc;
+  net::thread_pool& blocking;
+  const Services services;
+  const ServerOptions options;
+  net::ip::tcp::acceptor acceptor;  // on its own strand
+  net::ip::tcp::endpoint local;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> next_request{1};
+
+  std::mutex mutex;
+  std::uint64_t next_connection = 0;
+  std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+};
+
+}  // namespace detail
+
+namespace {
+
+using State = detail::ServerState;
+using Connection = detail::ServerState::Connection;
+
+void log_exception(std::string_view event, std::exception_ptr error) {
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    spdlog::error(R"("event":"{}","error":{})", event, log::quote(e.what()));
+  } catch (...) {
+    spdlog::error(R"("event":"{}","error":"unknown exception")", event);
+  }
+}
+
+// Writes `response` with `Connection: close`, then half-closes and swallows what the
+// client is still sending for a moment, so that it sees the response and not a reset.
+net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
+                                      std::shared_ptr<Connection> connection, Response response,
+                                      unsigned version) {
+  HttpResponse message = to_message(std::move(response), version, false);
+  connection->stream.expires_after(state->options.read_timeout);
+  auto [write_error, written] =
+      co_await beast::http::async_write(connection->stream, message, kTuple);
+  if (write_error) co_return;
+  beast::error_code ignored;
+  connection->stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  std::array<char, 4096> scratch;
+  std::size_t drained = 0;
+  connection->stream.expires_after(kLingerTimeout);
+  while (drained < kLingerBytes) {
+    auto [read_error, got] =
+        co_await connection->stream.async_read_some(net::buffer(scratch), kTuple);
+    if (read_error) break;
+    drained += got;
+  }
+}
+
+// Builds the handler's view of `message`; nullopt when its target is not origin-form.
+std::optional<Request> make_request(State& state, const HttpRequest& message) {
+  auto target = boost::urls::parse_origin_form(message.target());
+  if (!target) return std::nullopt;
+  Request req;
+  req.id = state.next_request.fetch_add(1, std::memory_order_relaxed);
+  req.method = message.method();
+  req.target = *target;
+  req.path = target->encoded_path();
+  req.authorization = message[beast::http::field::authorization];
+  if (auto it = message.find("Idempotency-Key"); it != message.end()) {
+    req.idempotency_key = it->value();
+  }
+  if (auto it = message.find("X-Admin-Key"); it != message.end()) req.admin_key = it->value();
+  req.body = message.body();
+  return req;
+}
+
+// One connection: read a request, answer it, repeat. Requests are handled one at a
+// time, so pipelined requests (already in `buffer`) are answered in order.
+net::awaitable<void> run_session(std::shared_ptr<State> state,
+                                 std::shared_ptr<Connection> connection) {
+  const State::Registration registration(*state, connection);
+  const ServerOptions& options = state->options;
+  beast::flat_buffer buffer;
+  for (;;) {
+    if (state->stopping.load()) break;
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(options.body_limit);
+
+    connection->idle = true;
+    connection->stream.expires_after(options.idle_timeout);
+    auto [header_error, header_bytes] =
+        co_await beast::http::async_read_header(connection->stream, buffer, parser, kTuple);
+    connection->idle = false;
+    if (header_error) {
+      if (auto failure = read_failure(header_error, options.body_limit)) {
+        co_await reply_and_linger(state, connection, std::move(*failure), 11);
+      }
+      break;
+    }
+
+    if (!parser.is_done()) {
+      connection->stream.expires_after(options.read_timeout);
+      const auto& header = parser.get();
+      if (header.version() >= 11 &&
+          beast::iequals(header[beast::http::field::expect], "100-continue")) {
+        auto [continue_error, continue_bytes] =
+            co_await net::async_write(connection->stream, net::buffer(kContinue), kTuple);
+        if (continue_error) break;
+      }
+      auto [body_error, body_bytes] =
+          co_await beast::http::async_read(connection->stream, buffer, parser, kTuple);
+      if (body_error) {
+        if (auto failure = read_failure(body_error, options.body_limit)) {
+          co_await reply_and_linger(state, connection, std::move(*failure), parser.get().version());
+        }
+        break;
+      }
+    }
+
+    const HttpRequest& message = parser.get();
+    auto req = make_request(*state, message);
+    if (!req) {
+      Response bad = problem(Errc::kInvalidArgument, "malformed request target");
+      co_await reply_and_linger(state, connection, std::move(bad), message.version());
+      break;
+    }
+    // Named, not a braced temporary inside co_await: see reply_blocking in handler.hpp.
+    const Context ctx{state->services, state->blocking};
+    Response response = co_await handle_request(ctx, std::move(*req));
+
+    const bool keep_alive = message.keep_alive() && !state->stopping.load();
+    HttpResponse reply = to_message(std::move(response), message.version(), keep_alive);
+    connection->stream.expires_after(options.read_timeout);
+    auto [write_error, written] =
+        co_await beast::http::async_write(connection->stream, reply, kTuple);
+    if (write_error || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  connection->stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  connection->stream.close();
+}
+
+net::awaitable<void> accept_loop(std::shared_ptr<State> state) {
+  net::steady_timer backoff(state->acceptor.get_executor());
+  for (;;) {
+    const net::any_io_executor executor = net::make_strand(state->ioc);
+    auto [error, socket] = co_await state->acceptor.async_accept(executor, kTuple);
+    if (state->stopping.load() || error == net::error::operation_aborted) break;
+    if (error) {
+      // E.g. out of file descriptors: say so, and give in-flight work a moment to end.
+      spdlog::warn(R"("event":"accept_failed","error":{})", log::quote(error.message()));
+      backoff.expires_after(kAcceptBackoff);
+      co_await backoff.async_wait(kTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    net::co_spawn(executor, run_session(state, std::move(connection)),
+                  [](std::exception_ptr e) { log_exception("session_failed", e); });
+  }
+}
+
+}  // namespace
+
+Server::Server(net::io_context& ioc, net::thread_pool& blocking,
+               const net::ip::tcp::endpoint& listen, Services services, ServerOptions options)
+    : state_(std::make_shared<detail::ServerState>(ioc, blocking, std::move(services), options)) {
+  auto& acceptor = state_->acceptor;
+  beast::error_code ec;
+  const auto check = [&] {
+    if (ec) throw std::system_error(ec, "cannot listen on " + describe(listen));
+  };
+  acceptor.open(listen.protocol(), ec);
+  check();
+  acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  check();
+  acceptor.bind(listen, ec);
+  check();
+  acceptor.listen(net::socket_base::max_listen_connections, ec);
+  check();
+  state_->local = acceptor.local_endpoint(ec);
+  check();
+}
+
+Server::~Server() = default;
+
+net::ip::tcp::endpoint Server::local_endpoint() const { return state_->local; }
+
+void Server::start() {
+  spdlog::info(R"("event":"listening","address":{})", log::quote(describe(state_->local)));
+  net::co_spawn(state_->acceptor.get_executor(), accept_loop(state_),
+                [](std::exception_ptr e) { log_exception("accept_failed", e); });
+}
+
+net::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {
+  const std::shared_ptr<State> state = state_;
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  if (!state->stopping.exchange(true)) {
+    spdlog::info(R"("event":"shutdown_started","connections":{})", state->connection_count());
+    net::post(state->acceptor.get_executor(), [state] {
+      beast::error_code ignored;
+      state->acceptor.close(ignored);
+    });
+  }
+  // A connection waiting for a header is idle: end it now. One inside a request sees
+  // `stopping` after its response and closes then.
+  state->for_each_connection([](Connection& connection) {
+    if (connection.idle) connection.stream.cancel();
+  });
+  net::steady_timer timer(co_await net::this_coro::executor);
+  while (state->connection_count() > 0 && std::chrono::steady_clock::now() < until) {
+    timer.expires_after(kDrainPoll);
+    co_await timer.async_wait(kTuple);
+  }
+  if (const std::size_t left = state->connection_count(); left > 0) {
+    spdlog::warn(R"("event":"shutdown_deadline_passed","connections":{})", left);
+    state->for_each_connection([](Connection& connection) { connection.stream.close(); });
+  } else {
+    spdlog::info(R"("event":"shutdown_drained")");
+  }
+}
+
+}  // namespace concertd::http

@@ -1,0 +1,29 @@
+#include "http/handlers.hpp"
+#include "http/json.hpp"
+
+namespace concertd::http {
+
+net::awaitable<Response> sign_up(Context ctx, Request req) {
+  auto in = parse_body(req.body, &credentials_from_json);
+  if (!in) co_return problem(in.error());
+  auto work = [&users = ctx.services.users, credentials = std::move(*in)] {
+    return users.sign_up(credentials.username, credentials.password);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::created, std::move(work), &user_json);
+}
+
+net::awaitable<Response> log_in(Context ctx, Request req) {
+  auto in = parse_body(req.body, &credentials_from_json);
+  if (!in) co_return problem(in.error());
+  auto work = [&users = ctx.services.users, credentials = std::move(*in)] {
+    return users.authenticate(credentials.username, credentials.password);
+  };
+  auto user = co_await run_blocking(ctx.blocking, std::move(work));
+  if (!user) co_return problem(user.error());
+  // Signing is CPU-only and cheap: no need to hop back to the pool.
+  const std::string token = ctx.services.tokens.issue_access(*user);
+  co_return json_response(beast::http::status::ok,
+                          login_json(*user, token, users::TokenService::kAccessTtl));
+}
+
+}  // namespace concertd::http

@@ -1,0 +1,47 @@
+#include "payments/payment_service.hpp"
+
+#include "payments/rules.hpp"
+
+namespace concertd::payments {
+
+PaymentService::PaymentService(store::Database& db, queue::QueueService& queue, const Clock& clock)
+    : db_(db), queue_(queue), clock_(clock) {}
+
+Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id, Won amount,
+                                      const std::optional<std::string>& idempotency_key) {
+  const auto now = clock_.now();
+  const std::string fingerprint =
+      "pay|" + reservation_id.to_string() + "|" + std::to_string(amount.value());
+  auto paid = store::write(db_, [&](store::Tx& tx) -> Result<PaymentId> {
+    if (idempotency_key) {
+      auto earlier = replay(tx.idempotency.find(user, *idempotency_key), fingerprint);
+      if (!earlier) return earlier.error();
+      if (*earlier) return *PaymentId::parse(**earlier);
+    }
+    const auto reservation = tx.reservations.find(reservation_id);
+    if (!reservation) return make_error(Errc::kReservationNotFound, "no such reservation");
+    if (auto payable = check_payable(*reservation, user, amount, now); !payable) {
+      return payable.error();
+    }
+    // Each step is a conditional write; any failure returns an error, which rolls
+    // back this request's savepoint, so a failed payment changes nothing.
+    if (!tx.reservations.sell_seat(*reservation, now)) {
+      return make_error(Errc::kHoldExpired, "the hold ended before payment");
+    }
+    const Payment payment{PaymentId::random(), reservation_id, user, reservation->price, now};
+    if (!tx.ledger.debit(user, payment.amount, payment.id, now)) {
+      return make_error(Errc::kInsufficientBalance, "the balance does not cover the price");
+    }
+    tx.reservations.set_status(reservation_id, reservations::ReservationStatus::kConfirmed);
+    tx.payments.insert(payment);
+    tx.queue.expire_active_of(user);
+    if (idempotency_key) {
+      tx.idempotency.insert(user, *idempotency_key, {fingerprint, payment.id.to_string()}, now);
+    }
+    return payment.id;
+  });
+  if (paid) queue_.on_paid(user);
+  return paid;
+}
+
+}  // namespace concertd::payments

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/id.hpp"
+
+namespace concertd::queue {
+
+enum class QueueStatus { kWaiting, kActive, kExpired };
+
+// One place in the waiting room. `number` is the FIFO order: strictly increasing
+// in the order users queued, assigned by the store.
+struct QueueEntry {
+  std::int64_t number = 0;
+  UserId user;
+  QueueStatus status = QueueStatus::kWaiting;
+  Timestamp created_at;
+  std::optional<Timestamp> expires_at;  // set once ACTIVE
+};
+
+// What the waiting room needs in memory after a restart.
+struct QueueSnapshot {
+  std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
+  std::int64_t last_number = 0;     // highest number handed out so far
+  std::vector<QueueEntry> active;   // ACTIVE entries not yet expired
+};
+
+class QueueStore {
+ public:
+  virtual ~QueueStore() = default;
+  // The user's WAITING entry, or ACTIVE entry that has not expired by `now`.
+  [[nodiscard]] virtual std::optional<QueueEntry> find_live(UserId user, Timestamp now) = 0;
+  // Appends a WAITING entry at the back; the store assigns the next number.
+  [[nodiscard]] virtual QueueEntry enqueue(UserId user, Timestamp now) = 0;
+  // True when entry `number` belongs to `user` and is ACTIVE with expires_at > now.
+  [[nodiscard]] virtual bool is_active(std::int64_t number, UserId user, Timestamp now) = 0;
+  // WAITING entries numbered above `after`, in number order.
+  [[nodiscard]] virtual std::vector<QueueEntry> next_waiting(std::int64_t after,
+                                                             std::size_t limit) = 0;
+  virtual void activate(std::int64_t number, Timestamp expires_at) = 0;
+  virtual void expire(std::int64_t number) = 0;
+  // Ends every ACTIVE entry of `user` (after a payment).
+  virtual void expire_active_of(UserId user) = 0;
+  // Marks ACTIVE entries with expires_at <= now EXPIRED; returns how many.
+  virtual std::size_t expire_lapsed(Timestamp now) = 0;
+  virtual void set_admitted_up_to(std::int64_t number) = 0;
+  [[nodiscard]] virtual QueueSnapshot snapshot(Timestamp now) = 0;
+};
+
+}  // namespace concertd::queue

@@ -1,0 +1,88 @@
+#include "queue/queue_service.hpp"
+
+namespace concertd::queue {
+namespace {
+
+// At most this many entries are looked at per admission round, so that a long run
+// of walked-away users is skipped over several rounds instead of one long write.
+constexpr std::size_t kMaxScannedPerRound = 5000;
+
+struct AdmissionRound {
+  std::vector<QueueEntry> admitted;
+  std::int64_t reached = 0;
+};
+
+}  // namespace
+
+QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config)
+    : db_(db), clock_(clock), room_(config) {}
+
+void QueueService::restore() {
+  const auto now = clock_.now();
+  const auto snapshot = store::read(db_, [&](store::Tx& tx) { return tx.queue.snapshot(now); });
+  room_.restore(snapshot, now);
+}
+
+Result<QueueService::Ticket> QueueService::join(UserId user) {
+  const auto now = clock_.now();
+  auto ticket = store::write(db_, [&](store::Tx& tx) -> Result<Ticket> {
+    if (!tx.users.exists(user)) return make_error(Errc::kUserNotFound, "no such user");
+    // The brief's rule: a WAITING or ACTIVE entry comes back as it is; only a user
+    // without one (never queued, or EXPIRED) goes to the back.
+    if (auto live = tx.queue.find_live(user, now)) return Ticket{*live, false, {}};
+    return Ticket{tx.queue.enqueue(user, now), true, {}};
+  });
+  if (!ticket) return ticket;
+  room_.on_enqueued(ticket->entry.number, now);
+  ticket->view = room_.view(ticket->entry.number, now);
+  return ticket;
+}
+
+QueueView QueueService::status(std::int64_t number) { return room_.view(number, clock_.now()); }
+
+Result<void> QueueService::require_active(std::int64_t number) {
+  if (room_.is_active(number, clock_.now())) return {};
+  return make_error(Errc::kQueueNotActive, "your place in the queue is not active");
+}
+
+std::size_t QueueService::admit() {
+  const auto now = clock_.now();
+  const std::size_t budget = room_.admission_budget(now);
+  const auto start = room_.admitted_up_to();
+  if (budget == 0 || room_.counts().last_number <= start) return 0;
+
+  const auto expires_at = now + room_.config().active_ttl;
+  const auto round = store::write(db_, [&](store::Tx& tx) {
+    AdmissionRound r{{}, start};
+    std::size_t scanned = 0;
+    while (r.admitted.size() < budget && scanned < kMaxScannedPerRound) {
+      auto next = tx.queue.next_waiting(r.reached, budget - r.admitted.size());
+      if (next.empty()) break;
+      for (auto& entry : next) {
+        ++scanned;
+        r.reached = entry.number;
+        if (room_.abandoned(entry.number, now)) {
+          tx.queue.expire(entry.number);
+          continue;
+        }
+        tx.queue.activate(entry.number, expires_at);
+        entry.status = QueueStatus::kActive;
+        entry.expires_at = expires_at;
+        r.admitted.push_back(entry);
+      }
+    }
+    if (r.reached != start) tx.queue.set_admitted_up_to(r.reached);
+    return r;
+  });
+  room_.on_admitted(round.admitted, round.reached, now);
+  return round.admitted.size();
+}
+
+std::size_t QueueService::expire_lapsed() {
+  const auto now = clock_.now();
+  return store::write(db_, [&](store::Tx& tx) { return tx.queue.expire_lapsed(now); });
+}
+
+void QueueService::on_paid(UserId user) { room_.on_left(user); }
+
+}  // namespace concertd::queue

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "queue/queue_entry.hpp"
+#include "queue/waiting_room.hpp"
+#include "store/database.hpp"
+
+namespace concertd::queue {
+
+// The waiting room: persistent entries in the store, counters and ACTIVE entries in
+// memory (WaitingRoom) so that a status poll costs O(1) at any queue length.
+class QueueService final {
+ public:
+  struct Ticket {
+    QueueEntry entry;
+    bool created = false;  // false: the user's existing WAITING/ACTIVE entry came back
+    QueueView view;
+  };
+
+  QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config);
+
+  // Loads counters and ACTIVE entries from the store; call once before serving.
+  void restore();
+  // The user's live entry, or a new one at the back. kUserNotFound.
+  [[nodiscard]] Result<Ticket> join(UserId user);
+  // O(1), no store access. Also notes that the entry's user is still there.
+  [[nodiscard]] QueueView status(std::int64_t number);
+  // kQueueNotActive unless entry `number` is ACTIVE now (memory only: a fast reject
+  // before any write; the write itself re-checks in the store).
+  [[nodiscard]] Result<void> require_active(std::int64_t number);
+  // Admits waiting users in FIFO order within the admit rate and free ACTIVE slots,
+  // skipping users who walked away, and expires ACTIVE entries past their TTL.
+  // Called by a timer; returns how many were admitted.
+  std::size_t admit();
+  // Rewrites ACTIVE entries past their TTL as EXPIRED in the store (reads already
+  // treat them as expired); returns how many. Called by the sweeper.
+  std::size_t expire_lapsed();
+  // The user paid: their ACTIVE entry ends. Call after the payment committed.
+  void on_paid(UserId user);
+
+  [[nodiscard]] WaitingRoom::Counts counts() const { return room_.counts(); }
+
+ private:
+  store::Database& db_;
+  const Clock& clock_;
+  WaitingRoom room_;
+};
+
+}  // namespace concertd::queue

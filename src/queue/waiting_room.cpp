@@ -1,0 +1,141 @@
+#include "queue/waiting_room.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace concertd::queue {
+namespace {
+
+std::uint32_t epoch_seconds(Timestamp t) {
+  return static_cast<std::uint32_t>(
+      std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
+}
+
+constexpr double kPaceWindowSeconds = 30.0;
+
+std::int64_t ceil_seconds(double seconds) { return static_cast<std::int64_t>(std::ceil(seconds)); }
+
+}  // namespace
+
+WaitingRoom::WaitingRoom(WaitingRoomConfig config)
+    : config_(config), observed_rate_(static_cast<double>(config.admit_rate)) {}
+
+void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  admitted_up_to_ = snapshot.admitted_up_to;
+  last_number_ = std::max(snapshot.last_number, snapshot.admitted_up_to);
+  active_.clear();
+  for (const auto& entry : snapshot.active) {
+    if (entry.expires_at) active_.emplace(entry.number, Active{entry.user, *entry.expires_at});
+  }
+  // Nobody has been seen since the restart began: give everyone waiting a fresh start.
+  last_seen_.assign(static_cast<std::size_t>(last_number_ - admitted_up_to_), epoch_seconds(now));
+  refilled_at_ = now;
+  last_round_at_ = now;
+}
+
+void WaitingRoom::on_enqueued(std::int64_t number, Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  if (number <= admitted_up_to_) return;
+  const auto wanted = static_cast<std::size_t>(number - admitted_up_to_);
+  if (last_seen_.size() < wanted) last_seen_.resize(wanted, epoch_seconds(now));
+  last_number_ = std::max(last_number_, number);
+}
+
+QueueView WaitingRoom::view(std::int64_t number, Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  if (number > admitted_up_to_) {
+    const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
+    if (index < last_seen_.size()) last_seen_[index] = epoch_seconds(now);
+    const std::int64_t position = number - admitted_up_to_;
+    return {QueueStatus::kWaiting, position,
+            ceil_seconds(static_cast<double>(position) / admission_rate_locked())};
+  }
+  const auto it = active_.find(number);
+  if (it == active_.end() || it->second.expires_at <= now) return {QueueStatus::kExpired, 0, 0};
+  const auto left = std::chrono::duration<double>(it->second.expires_at - now).count();
+  return {QueueStatus::kActive, 0, ceil_seconds(left)};
+}
+
+bool WaitingRoom::is_active(std::int64_t number, Timestamp now) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = active_.find(number);
+  return it != active_.end() && it->second.expires_at > now;
+}
+
+std::size_t WaitingRoom::admission_budget(Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  std::erase_if(active_, [now](const auto& item) { return item.second.expires_at <= now; });
+  const auto rate = static_cast<double>(config_.admit_rate);
+  const auto elapsed = std::chrono::duration<double>(now - refilled_at_).count();
+  tokens_ = std::min(rate, tokens_ + std::max(0.0, elapsed) * rate);
+  refilled_at_ = now;
+  const std::size_t free_slots =
+      active_.size() < config_.max_active ? config_.max_active - active_.size() : 0;
+  return std::min(free_slots, static_cast<std::size_t>(tokens_));
+}
+
+bool WaitingRoom::abandoned(std::int64_t number, Timestamp now) const {
+  const std::lock_guard lock(mutex_);
+  if (number <= admitted_up_to_) return false;
+  const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
+  if (index >= last_seen_.size()) return false;
+  return epoch_seconds(now) - last_seen_[index] >
+         static_cast<std::uint32_t>(config_.abandon_after.count());
+}
+
+std::int64_t WaitingRoom::admitted_up_to() const {
+  const std::lock_guard lock(mutex_);
+  return admitted_up_to_;
+}
+
+void WaitingRoom::on_admitted(const std::vector<QueueEntry>& admitted, std::int64_t reached,
+                              Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  for (const auto& entry : admitted) {
+    if (entry.expires_at && *entry.expires_at > now) {
+      active_.insert_or_assign(entry.number, Active{entry.user, *entry.expires_at});
+    }
+  }
+  tokens_ = std::max(0.0, tokens_ - static_cast<double>(admitted.size()));
+  // While people are still waiting after a round, admissions per second are the
+  // queue's real pace (free slots, not the rate, may be what limits it): smooth it
+  // over about half a minute for the waiting-time estimate.
+  const double dt = std::chrono::duration<double>(now - last_round_at_).count();
+  last_round_at_ = now;
+  if (reached < last_number_ && dt > 0) {
+    const double alpha = 1.0 - std::exp(-dt / kPaceWindowSeconds);
+    observed_rate_ += alpha * (static_cast<double>(admitted.size()) / dt - observed_rate_);
+  }
+  advance_locked(reached);
+}
+
+void WaitingRoom::on_left(UserId user) {
+  const std::lock_guard lock(mutex_);
+  std::erase_if(active_, [user](const auto& item) { return item.second.user == user; });
+}
+
+WaitingRoom::Counts WaitingRoom::counts() const {
+  const std::lock_guard lock(mutex_);
+  return {last_number_ - admitted_up_to_, active_.size(), admitted_up_to_, last_number_};
+}
+
+double WaitingRoom::admission_rate_locked() const {
+  // Slots turn over at least once per active TTL, and never faster than the admit rate.
+  const double floor_rate =
+      static_cast<double>(config_.max_active) /
+      static_cast<double>(std::max<std::int64_t>(1, config_.active_ttl.count()));
+  const auto admit_rate = static_cast<double>(config_.admit_rate);
+  return std::clamp(observed_rate_, std::min(floor_rate, admit_rate), admit_rate);
+}
+
+void WaitingRoom::advance_locked(std::int64_t reached) {
+  if (reached <= admitted_up_to_) return;
+  const auto passed = static_cast<std::size_t>(reached - admitted_up_to_);
+  last_seen_.erase(last_seen_.begin(), last_seen_.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                                passed, last_seen_.size())));
+  admitted_up_to_ = reached;
+  last_number_ = std::max(last_number_, reached);
+}
+
+}  // namespace concertd::queue

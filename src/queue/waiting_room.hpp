@@ -1,0 +1,91 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/id.hpp"
+#include "queue/queue_entry.hpp"
+
+namespace concertd::queue {
+
+struct WaitingRoomConfig {
+  std::size_t max_active = 1000;
+  std::size_t admit_rate = 100;  // per second
+  std::chrono::seconds active_ttl{600};
+  // A WAITING user who has not polled for this long is taken to have walked away:
+  // when their turn comes they are skipped (EXPIRED) instead of taking an ACTIVE slot.
+  std::chrono::seconds abandon_after{180};
+};
+
+// What a fan sees of their entry.
+struct QueueView {
+  QueueStatus status = QueueStatus::kExpired;
+  std::int64_t position = 0;           // 0 unless WAITING; then users ahead + 1
+  std::int64_t remaining_seconds = 0;  // WAITING: estimated wait; ACTIVE: until expiry
+};
+
+// The in-memory half of the waiting room. Entries are numbered in queue order;
+// everything numbered <= admitted_up_to has had its turn (admitted or skipped), so
+// an entry's state follows from two counters and the small map of ACTIVE entries:
+// every query is O(1) whatever the queue length. Thread-safe.
+class WaitingRoom final {
+ public:
+  struct Counts {
+    std::int64_t waiting = 0;  // numbers handed out but not yet reached (an upper bound)
+    std::size_t active = 0;
+    std::int64_t admitted_up_to = 0;
+    std::int64_t last_number = 0;
+  };
+
+  explicit WaitingRoom(WaitingRoomConfig config);
+
+  [[nodiscard]] const WaitingRoomConfig& config() const noexcept { return config_; }
+
+  void restore(const QueueSnapshot& snapshot, Timestamp now);
+  // A WAITING entry was committed. Idempotent; ignores entries already reached.
+  void on_enqueued(std::int64_t number, Timestamp now);
+  // The entry's state; for a WAITING entry it also records that its user is still there.
+  [[nodiscard]] QueueView view(std::int64_t number, Timestamp now);
+  [[nodiscard]] bool is_active(std::int64_t number, Timestamp now) const;
+  // How many users may be admitted now: the rate budget capped by free ACTIVE slots.
+  // Drops ACTIVE entries that expired.
+  [[nodiscard]] std::size_t admission_budget(Timestamp now);
+  [[nodiscard]] bool abandoned(std::int64_t number, Timestamp now) const;
+  [[nodiscard]] std::int64_t admitted_up_to() const;
+  // Applies a committed admission round: `admitted` became ACTIVE and every entry up
+  // to `reached` has had its turn.
+  void on_admitted(const std::vector<QueueEntry>& admitted, std::int64_t reached, Timestamp now);
+  // The user's ACTIVE entries ended (payment).
+  void on_left(UserId user);
+  [[nodiscard]] Counts counts() const;
+
+ private:
+  struct Active {
+    UserId user;
+    Timestamp expires_at;
+  };
+
+  [[nodiscard]] double admission_rate_locked() const;
+  void advance_locked(std::int64_t reached);
+
+  const WaitingRoomConfig config_;
+  mutable std::mutex mutex_;
+  std::int64_t admitted_up_to_ = 0;
+  std::int64_t last_number_ = 0;
+  std::unordered_map<std::int64_t, Active> active_;
+  // Seconds since epoch each entry above admitted_up_to_ was last seen; front is
+  // admitted_up_to_ + 1. 4 bytes an entry: a million waiting users cost 4 MB.
+  std::deque<std::uint32_t> last_seen_;
+  double tokens_ = 0;  // rate budget (token bucket, at most one second's worth)
+  Timestamp refilled_at_{};
+  Timestamp last_round_at_{};
+  double observed_rate_;  // admissions per second while demand exceeded the budget
+};
+
+}  // namespace concertd::queue

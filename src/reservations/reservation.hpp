@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "common/clock.hpp"
+#include "common/id.hpp"
+#include "common/money.hpp"
+
+namespace concertd::reservations {
+
+// Stored status. A HELD reservation whose expires_at has passed reads EXPIRED
+// (see effective_status) even before the sweeper rewrites it.
+enum class ReservationStatus { kHeld, kConfirmed, kExpired, kCancelled };
+
+struct Reservation {
+  ReservationId id;
+  UserId user;
+  ConcertId concert;
+  std::int32_t seat_number = 0;
+  Won price;
+  ReservationStatus status = ReservationStatus::kHeld;
+  Timestamp created_at;
+  Timestamp expires_at;
+};
+
+[[nodiscard]] inline ReservationStatus effective_status(const Reservation& r, Timestamp now) {
+  if (r.status == ReservationStatus::kHeld && r.expires_at <= now) {
+    return ReservationStatus::kExpired;
+  }
+  return r.status;
+}
+
+class ReservationStore {
+ public:
+  virtual ~ReservationStore() = default;
+  // The hold itself: one conditional write that succeeds only when the seat is FREE
+  // or its hold lapsed (hold_expires_at <= now). Returns the seat price when this
+  // call took the seat, nullopt when it did not (taken, or no such seat).
+  [[nodiscard]] virtual std::optional<Won> try_hold_seat(ConcertId concert, std::int32_t seat,
+                                                         ReservationId reservation, UserId user,
+                                                         Timestamp now, Timestamp expires_at) = 0;
+  [[nodiscard]] virtual bool seat_exists(ConcertId concert, std::int32_t seat) = 0;
+  // Seats `user` holds under holds that have not lapsed by `now`.
+  [[nodiscard]] virtual std::int64_t live_holds(UserId user, Timestamp now) = 0;
+  virtual void insert(const Reservation& reservation) = 0;
+  [[nodiscard]] virtual std::optional<Reservation> find(ReservationId id) = 0;
+  // Conditional: only while the seat is HELD by `reservation` and unexpired at `now`.
+  [[nodiscard]] virtual bool release_seat(const Reservation& reservation, Timestamp now) = 0;
+  [[nodiscard]] virtual bool sell_seat(const Reservation& reservation, Timestamp now) = 0;
+  virtual void set_status(ReservationId id, ReservationStatus status) = 0;
+  // Frees seats whose hold lapsed and marks their reservations EXPIRED; returns how many.
+  virtual std::size_t sweep_lapsed(Timestamp now) = 0;
+};
+
+}  // namespace concertd::reservations

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "queue/queue_service.hpp"
+#include "reservations/reservation.hpp"
+#include "store/database.hpp"
+
+namespace concertd::reservations {
+
+class ReservationService final {
+ public:
+  static constexpr std::int64_t kHoldLimit = 4;
+
+  ReservationService(store::Database& db, queue::QueueService& queue, const Clock& clock,
+                     std::chrono::seconds hold_ttl);
+
+  // Holds a seat for hold_ttl. kQueueNotActive, kSeatNotFound, kSeatUnavailable, kHoldLimit.
+  [[nodiscard]] Result<Reservation> hold(UserId user, std::int64_t queue_number, ConcertId concert,
+                                         std::int32_t seat);
+  // The reservation with its effective status. kReservationNotFound, kForbidden.
+  [[nodiscard]] Result<Reservation> get(UserId user, ReservationId id);
+  // Releases a HELD seat now. kReservationNotFound, kForbidden, kAlreadyPaid, kHoldExpired.
+  [[nodiscard]] Result<Reservation> cancel(UserId user, ReservationId id);
+  // Frees seats whose hold lapsed; returns how many.
+  std::size_t sweep();
+
+ private:
+  store::Database& db_;
+  queue::QueueService& queue_;
+  const Clock& clock_;
+  std::chrono::seconds hold_ttl_;
+};
+
+}  // namespace concertd::reservations

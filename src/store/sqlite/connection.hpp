@@ -1,0 +1,123 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.hpp"
+#include "common/id.hpp"
+#include "common/money.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace concertd::store::sqlite {
+
+// A SQLite failure that is not the database being unavailable (those throw
+// StoreUnavailable): a constraint the domain should have prevented, misuse, a bug.
+// The message is log-safe: the SQLite error name and code, never SQL or values.
+class SqliteError final : public std::runtime_error {
+ public:
+  SqliteError(int code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  [[nodiscard]] int code() const noexcept { return code_; }  // extended result code
+
+ private:
+  int code_;
+};
+
+// Throws StoreUnavailable for BUSY, LOCKED, FULL, IOERR and the like, SqliteError otherwise.
+[[noreturn]] void throw_error(int code);
+
+struct CloseDb {
+  void operator()(sqlite3* db) const noexcept;
+};
+struct FinalizeStmt {
+  void operator()(sqlite3_stmt* stmt) const noexcept;
+};
+using DbHandle = std::unique_ptr<sqlite3, CloseDb>;
+using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
+
+// One use of a prepared statement: bind, step, read columns. Resets the statement and
+// clears its bindings when destroyed, so text and blobs are bound without copying and
+// must outlive the Query. Parameter indexes are 1-based (?N), columns 0-based.
+class Query final {
+ public:
+  Query(sqlite3_stmt* stmt, bool& in_use);
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+  ~Query();
+
+  Query& bind(int index, std::int64_t value);
+  Query& bind(int index, std::string_view value);
+  Query& bind(int index, const Uuid& value);
+  Query& bind(int index, Timestamp value);
+  Query& bind(int index, Won value);
+  Query& bind(int index, std::optional<Timestamp> value);
+  template <class Tag>
+  Query& bind(int index, const StrongId<Tag>& value) {
+    return bind(index, value.uuid());
+  }
+  Query& bind_null(int index);
+
+  // True when a row is ready, false when the statement is done.
+  [[nodiscard]] bool step();
+  // Steps to the end, for statements whose rows (if any) nobody reads.
+  void run();
+
+  [[nodiscard]] bool is_null(int column) const;
+  [[nodiscard]] std::int64_t int64(int column) const;
+  [[nodiscard]] std::string text(int column) const;
+  [[nodiscard]] Uuid uuid(int column) const;
+  [[nodiscard]] Timestamp timestamp(int column) const;
+  [[nodiscard]] std::optional<Timestamp> optional_timestamp(int column) const;
+  [[nodiscard]] Won won(int column) const;
+  template <class Id>
+  [[nodiscard]] Id id(int column) const {
+    return Id(uuid(column));
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+  bool& in_use_;
+};
+
+// One SQLite connection with its statement cache. Not thread-safe: one thread at a time.
+class Connection final {
+ public:
+  enum class Role { kWriter, kReader };
+
+  // Opens (the writer also creates) the file and applies the per-connection pragmas.
+  // Throws SqliteError or StoreUnavailable.
+  Connection(const std::string& path, Role role, std::chrono::milliseconds busy_timeout);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // The cached statement for `sql`, which must have static storage (see queries.hpp):
+  // the cache is keyed by its address. A statement is used by one Query at a time.
+  [[nodiscard]] Query query(std::string_view sql);
+  // Runs a statement of the cache to its end.
+  void exec(std::string_view sql);
+  // Runs a script of several statements without caching (migrations only).
+  void exec_script(std::string_view sql);
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  [[nodiscard]] std::int64_t changes() const noexcept;
+  [[nodiscard]] bool in_transaction() const noexcept;
+
+ private:
+  struct Cached {
+    StmtHandle stmt;
+    bool in_use = false;
+  };
+
+  DbHandle db_;  // declared first: destroyed after the statements
+  std::unordered_map<const char*, Cached> cache_;
+};
+
+}  // namespace concertd::store::sqlite

@@ -1,0 +1,440 @@
+#include "store/sqlite/stores.hpp"
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+#include "store/sqlite/queries.hpp"
+
+namespace concertd::store::sqlite {
+namespace {
+
+namespace q = queries;
+using concerts::ConcertSummary;
+using concerts::SeatView;
+using queue::QueueEntry;
+using queue::QueueStatus;
+using reservations::Reservation;
+using reservations::ReservationStatus;
+
+std::string_view to_text(QueueStatus status) {
+  switch (status) {
+    case QueueStatus::kWaiting:
+      return "WAITING";
+    case QueueStatus::kActive:
+      return "ACTIVE";
+    case QueueStatus::kExpired:
+      return "EXPIRED";
+  }
+  throw std::logic_error("sqlite: unknown queue status");
+}
+
+QueueStatus queue_status(std::string_view text) {
+  for (auto status : {QueueStatus::kWaiting, QueueStatus::kActive, QueueStatus::kExpired}) {
+    if (to_text(status) == text) return status;
+  }
+  throw SqliteError(SQLITE_MISMATCH, "sqlite: stored queue status is unknown");
+}
+
+std::string_view to_text(ReservationStatus status) {
+  switch (status) {
+    case ReservationStatus::kHeld:
+      return "HELD";
+    case ReservationStatus::kConfirmed:
+      return "CONFIRMED";
+    case ReservationStatus::kExpired:
+      return "EXPIRED";
+    case ReservationStatus::kCancelled:
+      return "CANCELLED";
+  }
+  throw std::logic_error("sqlite: unknown reservation status");
+}
+
+ReservationStatus reservation_status(std::string_view text) {
+  for (auto status : {ReservationStatus::kHeld, ReservationStatus::kConfirmed,
+                      ReservationStatus::kExpired, ReservationStatus::kCancelled}) {
+    if (to_text(status) == text) return status;
+  }
+  throw SqliteError(SQLITE_MISMATCH, "sqlite: stored reservation status is unknown");
+}
+
+// 'YYYY-MM-DD': fixed width, so that text order is date order.
+std::string to_text(std::chrono::year_month_day date) {
+  const int year = static_cast<int>(date.year());
+  if (!date.ok() || year < 0 || year > 9999) {
+    throw std::invalid_argument("sqlite: date outside 0000-01-01..9999-12-31");
+  }
+  char out[40];  // room for any int and unsigned, so that no truncation is possible
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u", year, static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return out;
+}
+
+std::chrono::year_month_day parse_date(const std::string& text) {
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  const char* end = text.data() + text.size();
+  bool ok = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  ok = ok && std::from_chars(text.data(), text.data() + 4, year).ptr == text.data() + 4;
+  ok = ok && std::from_chars(text.data() + 5, text.data() + 7, month).ptr == text.data() + 7;
+  ok = ok && std::from_chars(text.data() + 8, end, day).ptr == end;
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                         std::chrono::day(day)};
+  if (!ok || !date.ok()) throw SqliteError(SQLITE_MISMATCH, "sqlite: stored date is malformed");
+  return date;
+}
+
+// Columns: number, user_id, status, created_at, expires_at.
+QueueEntry read_entry(const Query& row) {
+  return QueueEntry{.number = row.int64(0),
+                    .user = row.id<UserId>(1),
+                    .status = queue_status(row.text(2)),
+                    .created_at = row.timestamp(3),
+                    .expires_at = row.optional_timestamp(4)};
+}
+
+std::size_t changed_rows(const Connection& conn) {
+  return static_cast<std::size_t>(conn.changes());
+}
+
+}  // namespace
+
+// UserStore
+
+Result<void> SqliteUserStore::insert(const users::User& user) {
+  conn_.query(q::kInsertUser)
+      .bind(1, user.id)
+      .bind(2, user.username)
+      .bind(3, user.password_hash)
+      .run();
+  // ON CONFLICT (username) DO NOTHING: no row means the name was taken.
+  if (conn_.changes() == 0) return make_error(Errc::kUsernameTaken, "username is taken");
+  return {};
+}
+
+std::optional<users::User> SqliteUserStore::find_by_username(std::string_view username) {
+  auto row = conn_.query(q::kFindUserByName);
+  row.bind(1, username);
+  if (!row.step()) return std::nullopt;
+  return users::User{
+      .id = row.id<UserId>(0), .username = row.text(1), .password_hash = row.text(2)};
+}
+
+bool SqliteUserStore::exists(UserId id) { return conn_.query(q::kUserExists).bind(1, id).step(); }
+
+// QueueStore
+
+std::optional<QueueEntry> SqliteQueueStore::find_live(UserId user, Timestamp now) {
+  auto row = conn_.query(q::kFindLiveEntry);
+  row.bind(1, user).bind(2, now);
+  if (!row.step()) return std::nullopt;
+  return read_entry(row);
+}
+
+QueueEntry SqliteQueueStore::enqueue(UserId user, Timestamp now) {
+  auto row = conn_.query(q::kEnqueue);
+  row.bind(1, user).bind(2, now);
+  if (!row.step()) throw SqliteError(SQLITE_INTERNAL, "sqlite: enqueue returned no number");
+  return QueueEntry{.number = row.int64(0),
+                    .user = user,
+                    .status = QueueStatus::kWaiting,
+                    .created_at = now,
+                    .expires_at = std::nullopt};
+}
+
+bool SqliteQueueStore::is_active(std::int64_t number, UserId user, Timestamp now) {
+  return conn_.query(q::kEntryIsActive).bind(1, number).bind(2, user).bind(3, now).step();
+}
+
+std::vector<QueueEntry> SqliteQueueStore::next_waiting(std::int64_t after, std::size_t limit) {
+  std::vector<QueueEntry> out;
+  if (limit == 0) return out;
+  auto row = conn_.query(q::kNextWaiting);
+  // LIMIT takes a signed 64-bit value; anything larger means "all".
+  const auto bound =
+      static_cast<std::int64_t>(std::min<std::size_t>(limit, static_cast<std::size_t>(INT64_MAX)));
+  row.bind(1, after).bind(2, bound);
+  while (row.step()) out.push_back(read_entry(row));
+  return out;
+}
+
+void SqliteQueueStore::activate(std::int64_t number, Timestamp expires_at) {
+  conn_.query(q::kActivateEntry).bind(1, number).bind(2, expires_at).run();
+}
+
+void SqliteQueueStore::expire(std::int64_t number) {
+  conn_.query(q::kExpireEntry).bind(1, number).run();
+}
+
+void SqliteQueueStore::expire_active_of(UserId user) {
+  conn_.query(q::kExpireActiveOfUser).bind(1, user).run();
+}
+
+std::size_t SqliteQueueStore::expire_lapsed(Timestamp now) {
+  conn_.query(q::kExpireLapsedEntries).bind(1, now).run();
+  return changed_rows(conn_);
+}
+
+void SqliteQueueStore::set_admitted_up_to(std::int64_t number) {
+  conn_.query(q::kSetAdmittedUpTo).bind(1, number).run();
+}
+
+queue::QueueSnapshot SqliteQueueStore::snapshot(Timestamp now) {
+  queue::QueueSnapshot out;
+  {
+    auto row = conn_.query(q::kQueueCounters);
+    if (!row.step()) throw SqliteError(SQLITE_INTERNAL, "sqlite: queue_state is missing");
+    out.admitted_up_to = row.int64(0);
+    out.last_number = row.int64(1);
+  }
+  auto row = conn_.query(q::kActiveEntries);
+  row.bind(1, now);
+  while (row.step()) out.active.push_back(read_entry(row));
+  return out;
+}
+
+// ConcertStore
+
+void SqliteConcertStore::insert(const concerts::Concert& concert,
+                                std::span<const concerts::SeatSpec> seats) {
+  const std::string date = to_text(concert.date);
+  conn_.query(q::kInsertConcert).bind(1, concert.id).bind(2, concert.name).bind(3, date).run();
+  for (const auto& seat : seats) {
+    conn_.query(q::kInsertSeat).bind(1, concert.id).bind(2, seat.number).bind(3, seat.price).run();
+  }
+}
+
+std::vector<ConcertSummary> SqliteConcertStore::upcoming(std::chrono::sys_days from,
+                                                         Timestamp now) {
+  const std::string from_text = to_text(std::chrono::year_month_day(from));
+  auto row = conn_.query(q::kUpcomingConcerts);
+  row.bind(1, from_text).bind(2, now);
+  std::vector<ConcertSummary> out;
+  while (row.step()) {
+    out.push_back(ConcertSummary{.concert = {.id = row.id<ConcertId>(0),
+                                             .name = row.text(1),
+                                             .date = parse_date(row.text(2))},
+                                 .available_seats = row.int64(3)});
+  }
+  return out;
+}
+
+std::optional<std::vector<SeatView>> SqliteConcertStore::seats(ConcertId id, Timestamp now) {
+  if (!conn_.query(q::kConcertExists).bind(1, id).step()) return std::nullopt;
+  auto row = conn_.query(q::kConcertSeats);
+  row.bind(1, id).bind(2, now);
+  std::vector<SeatView> out;
+  while (row.step()) {
+    out.push_back(SeatView{.number = static_cast<std::int32_t>(row.int64(0)),
+                           .available = row.int64(2) != 0,
+                           .price = row.won(1)});
+  }
+  return out;
+}
+
+bool SqliteConcertStore::any() {
+  auto row = conn_.query(q::kAnyConcert);
+  return row.step() && row.int64(0) != 0;
+}
+
+// ReservationStore
+
+std::optional<Won> SqliteReservationStore::try_hold_seat(ConcertId concert, std::int32_t seat,
+                                                         ReservationId reservation, UserId user,
+                                                         Timestamp now, Timestamp expires_at) {
+  auto row = conn_.query(q::kTryHoldSeat);
+  row.bind(1, user)
+      .bind(2, reservation)
+      .bind(3, expires_at)
+      .bind(4, concert)
+      .bind(5, seat)
+      .bind(6, now);
+  // RETURNING yields the row only when the conditional UPDATE changed it.
+  if (!row.step()) return std::nullopt;
+  const Won price = row.won(0);
+  row.run();
+  return price;
+}
+
+bool SqliteReservationStore::seat_exists(ConcertId concert, std::int32_t seat) {
+  return conn_.query(q::kSeatExists).bind(1, concert).bind(2, seat).step();
+}
+
+std::int64_t SqliteReservationStore::live_holds(UserId user, Timestamp now) {
+  auto row = conn_.query(q::kLiveHolds);
+  row.bind(1, user).bind(2, now);
+  return row.step() ? row.int64(0) : 0;
+}
+
+void SqliteReservationStore::insert(const Reservation& r) {
+  conn_.query(q::kInsertReservation)
+      .bind(1, r.id)
+      .bind(2, r.user)
+      .bind(3, r.concert)
+      .bind(4, r.seat_number)
+      .bind(5, r.price)
+      .bind(6, to_text(r.status))
+      .bind(7, r.created_at)
+      .bind(8, r.expires_at)
+      .run();
+}
+
+std::optional<Reservation> SqliteReservationStore::find(ReservationId id) {
+  auto row = conn_.query(q::kFindReservation);
+  row.bind(1, id);
+  if (!row.step()) return std::nullopt;
+  return Reservation{.id = row.id<ReservationId>(0),
+                     .user = row.id<UserId>(1),
+                     .concert = row.id<ConcertId>(2),
+                     .seat_number = static_cast<std::int32_t>(row.int64(3)),
+                     .price = row.won(4),
+                     .status = reservation_status(row.text(5)),
+                     .created_at = row.timestamp(6),
+                     .expires_at = row.timestamp(7)};
+}
+
+bool SqliteReservationStore::release_seat(const Reservation& r, Timestamp now) {
+  conn_.query(q::kReleaseSeat)
+      .bind(1, r.concert)
+      .bind(2, r.seat_number)
+      .bind(3, r.id)
+      .bind(4, now)
+      .run();
+  return conn_.changes() == 1;
+}
+
+bool SqliteReservationStore::sell_seat(const Reservation& r, Timestamp now) {
+  conn_.query(q::kSellSeat)
+      .bind(1, r.concert)
+      .bind(2, r.seat_number)
+      .bind(3, r.id)
+      .bind(4, now)
+      .run();
+  return conn_.changes() == 1;
+}
+
+void SqliteReservationStore::set_status(ReservationId id, ReservationStatus status) {
+  conn_.query(q::kSetReservationStatus).bind(1, id).bind(2, to_text(status)).run();
+}
+
+std::size_t SqliteReservationStore::sweep_lapsed(Timestamp now) {
+  // Every lapsed HELD seat belongs to a lapsed HELD reservation (both carry the same
+  // expiry), so the two statements free and expire the same holds.
+  conn_.query(q::kFreeLapsedSeats).bind(1, now).run();
+  conn_.query(q::kExpireLapsedReservations).bind(1, now).run();
+  return changed_rows(conn_);
+}
+
+// LedgerStore
+
+std::optional<Won> SqliteLedgerStore::balance(UserId user) {
+  auto row = conn_.query(q::kBalance);
+  row.bind(1, user);
+  if (!row.step()) return std::nullopt;
+  return row.won(0);
+}
+
+std::optional<Won> SqliteLedgerStore::credit(UserId user, Won amount, Timestamp now) {
+  // The overflow guard in SQL (INT64_MAX - amount) is only sound for positive amounts.
+  if (amount.value() <= 0) throw std::invalid_argument("sqlite: a charge must be positive");
+  std::optional<Won> balance;
+  {
+    auto row = conn_.query(q::kCreditBalance);
+    row.bind(1, user).bind(2, amount);
+    if (!row.step()) return std::nullopt;
+    balance = row.won(0);
+    row.run();
+  }
+  conn_.query(q::kInsertLedgerRow)
+      .bind(1, user)
+      .bind(2, std::string_view("CHARGE"))
+      .bind(3, amount)
+      .bind_null(4)
+      .bind(5, now)
+      .run();
+  return balance;
+}
+
+std::optional<Won> SqliteLedgerStore::debit(UserId user, Won amount, PaymentId payment,
+                                            Timestamp now) {
+  if (amount.value() < 0) throw std::invalid_argument("sqlite: a debit cannot be negative");
+  std::optional<Won> balance;
+  {
+    auto row = conn_.query(q::kDebitBalance);
+    row.bind(1, user).bind(2, amount);
+    if (!row.step()) return std::nullopt;
+    balance = row.won(0);
+    row.run();
+  }
+  conn_.query(q::kInsertLedgerRow)
+      .bind(1, user)
+      .bind(2, std::string_view("PAYMENT"))
+      .bind(3, amount)
+      .bind(4, payment)
+      .bind(5, now)
+      .run();
+  return balance;
+}
+
+// PaymentStore
+
+void SqlitePaymentStore::insert(const payments::Payment& p) {
+  conn_.query(q::kInsertPayment)
+      .bind(1, p.id)
+      .bind(2, p.reservation)
+      .bind(3, p.user)
+      .bind(4, p.amount)
+      .bind(5, p.created_at)
+      .run();
+}
+
+// IdempotencyStore
+
+std::optional<payments::IdempotencyRecord> SqliteIdempotencyStore::find(UserId user,
+                                                                        std::string_view key) {
+  auto row = conn_.query(q::kFindIdempotencyKey);
+  row.bind(1, user).bind(2, key);
+  if (!row.step()) return std::nullopt;
+  return payments::IdempotencyRecord{.fingerprint = row.text(0), .outcome = row.text(1)};
+}
+
+void SqliteIdempotencyStore::insert(UserId user, std::string_view key,
+                                    const payments::IdempotencyRecord& record, Timestamp now) {
+  conn_.query(q::kInsertIdempotencyKey)
+      .bind(1, user)
+      .bind(2, key)
+      .bind(3, record.fingerprint)
+      .bind(4, record.outcome)
+      .bind(5, now)
+      .run();
+}
+
+std::size_t SqliteIdempotencyStore::purge(Timestamp cutoff) {
+  conn_.query(q::kPurgeIdempotencyKeys).bind(1, cutoff).run();
+  return changed_rows(conn_);
+}
+
+// SettingsStore
+
+std::optional<std::string> SqliteSettingsStore::get(std::string_view name) {
+  auto row = conn_.query(q::kGetSetting);
+  row.bind(1, name);
+  if (!row.step()) return std::nullopt;
+  return row.text(0);
+}
+
+std::string SqliteSettingsStore::put_if_absent(std::string_view name, std::string_view value) {
+  conn_.query(q::kPutSettingIfAbsent).bind(1, name).bind(2, value).run();
+  auto stored = get(name);
+  if (!stored) throw SqliteError(SQLITE_INTERNAL, "sqlite: setting vanished after insert");
+  return *stored;
+}
+
+Session::Session(const std::string& path, Connection::Role role,
+                 std::chrono::milliseconds busy_timeout)
+    : conn_(path, role, busy_timeout) {}
+
+}  // namespace concertd::store::sqlite

@@ -1,0 +1,105 @@
+// ConcertStore: concerts, their seats, and what a fan sees as available.
+#include "contract/store_contract.hpp"
+
+namespace concertd::contract {
+namespace {
+
+using std::chrono::year;
+
+TEST_P(ConcertStore, AnyIsFalseUntilAConcertExists) {
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.concerts.any(); }));
+  add_concert();
+  EXPECT_TRUE(query([&](store::Tx& tx) { return tx.concerts.any(); }));
+}
+
+TEST_P(ConcertStore, SeatsOfUnknownConcertAreNotFound) {
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.concerts.seats(ConcertId::random(), kT0); }));
+}
+
+TEST_P(ConcertStore, SeatsAreOrderedByNumberWithTheirPrices) {
+  const auto concert = add_concert({{.number = 3, .price = Won{300}},
+                                    {.number = 1, .price = Won{100}},
+                                    {.number = 10, .price = Won{0}},
+                                    {.number = 2, .price = Won{10'000'000}}},
+                                   year{2026} / 12 / 1, "Out of order");
+  const auto seats = query([&](store::Tx& tx) { return tx.concerts.seats(concert, kT0); });
+  ASSERT_TRUE(seats);
+  ASSERT_EQ(seats->size(), 4u);
+  const std::vector<std::pair<std::int32_t, Won>> expected{
+      {1, Won{100}}, {2, Won{10'000'000}}, {3, Won{300}}, {10, Won{0}}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*seats)[i].number, expected[i].first);
+    EXPECT_EQ((*seats)[i].price, expected[i].second);
+    EXPECT_TRUE((*seats)[i].available);
+  }
+}
+
+TEST_P(ConcertStore, ConcertWithoutSeatsHasAnEmptySeatList) {
+  const auto concert = add_concert(0);
+  const auto seats = query([&](store::Tx& tx) { return tx.concerts.seats(concert, kT0); });
+  ASSERT_TRUE(seats);
+  EXPECT_TRUE(seats->empty());
+}
+
+TEST_P(ConcertStore, HeldAndSoldSeatsAreUnavailableUntilAHoldLapses) {
+  const auto user = add_user();
+  const auto concert = add_concert(3);
+  ASSERT_TRUE(hold(concert, 1, user, kT0, 5min));
+  const auto sold = hold(concert, 2, user, kT0, 5min);
+  ASSERT_TRUE(sold);
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 5min - 1ms), false);
+  EXPECT_EQ(seat_available(concert, 2, kT0 + 5min - 1ms), false);
+  EXPECT_EQ(seat_available(concert, 3, kT0 + 5min - 1ms), true);
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 5min), true);
+  EXPECT_EQ(seat_available(concert, 2, kT0 + 5min), false);
+}
+
+TEST_P(ConcertStore, UpcomingListsConcertsFromTheDateOrderedByDateThenName) {
+  const auto past = add_concert(1, Won{1}, year{2026} / 11 / 23, "Yesterday");
+  const auto today_b = add_concert(1, Won{1}, year{2026} / 11 / 24, "B today");
+  const auto later = add_concert(1, Won{1}, year{2027} / 1 / 2, "A next year");
+  const auto today_a = add_concert(1, Won{1}, year{2026} / 11 / 24, "A today");
+  const auto december = add_concert(1, Won{1}, year{2026} / 12 / 9, "Z December");
+
+  const auto upcoming = query([&](store::Tx& tx) {
+    return tx.concerts.upcoming(std::chrono::sys_days{year{2026} / 11 / 24}, kT0);
+  });
+  ASSERT_EQ(upcoming.size(), 4u);
+  EXPECT_EQ(upcoming[0].concert.id, today_a);
+  EXPECT_EQ(upcoming[1].concert.id, today_b);
+  EXPECT_EQ(upcoming[2].concert.id, december);
+  EXPECT_EQ(upcoming[3].concert.id, later);
+  EXPECT_EQ(upcoming[3].concert.name, "A next year");
+  EXPECT_EQ(upcoming[3].concert.date, year{2027} / 1 / 2);
+  for (const auto& summary : upcoming) EXPECT_NE(summary.concert.id, past);
+}
+
+TEST_P(ConcertStore, UpcomingCountsAvailableSeats) {
+  const auto user = add_user();
+  const auto busy = add_concert(5, Won{1}, year{2026} / 12 / 1, "Busy");
+  const auto quiet = add_concert(2, Won{1}, year{2026} / 12 / 2, "Quiet");
+  const auto empty = add_concert(0, Won{1}, year{2026} / 12 / 3, "Empty");
+  ASSERT_TRUE(hold(busy, 1, user, kT0, 5min));
+  ASSERT_TRUE(hold(busy, 2, user, kT0, 10min));
+  const auto sold = hold(busy, 3, user, kT0, 10min);
+  ASSERT_TRUE(sold);
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+
+  const auto counts = [&](Timestamp now) {
+    const auto upcoming = query([&](store::Tx& tx) {
+      return tx.concerts.upcoming(std::chrono::sys_days{year{2026} / 11 / 24}, now);
+    });
+    std::vector<std::pair<ConcertId, std::int64_t>> out;
+    for (const auto& s : upcoming) out.emplace_back(s.concert.id, s.available_seats);
+    return out;
+  };
+  using Counts = std::vector<std::pair<ConcertId, std::int64_t>>;
+  EXPECT_EQ(counts(kT0), (Counts{{busy, 2}, {quiet, 2}, {empty, 0}}));
+  EXPECT_EQ(counts(kT0 + 5min), (Counts{{busy, 3}, {quiet, 2}, {empty, 0}}));
+  EXPECT_EQ(counts(kT0 + 10min), (Counts{{busy, 4}, {quiet, 2}, {empty, 0}}));
+}
+
+}  // namespace
+}  // namespace concertd::contract

@@ -1,0 +1,259 @@
+// QueueStore: FIFO numbering, live entries and what the waiting room restores from.
+#include <algorithm>
+#include <thread>
+
+#include "contract/store_contract.hpp"
+
+namespace concertd::contract {
+namespace {
+
+using queue::QueueEntry;
+using queue::QueueStatus;
+
+std::vector<std::int64_t> numbers(const std::vector<QueueEntry>& entries) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : entries) out.push_back(e.number);
+  return out;
+}
+
+TEST_P(QueueStore, EnqueueAssignsIncreasingNumbersToWaitingEntries) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    entries.push_back(commit([&](store::Tx& tx) {
+      return tx.queue.enqueue(i % 2 == 0 ? alice : bob, kT0 + std::chrono::seconds(i));
+    }));
+  }
+  EXPECT_GT(entries.front().number, 0);
+  for (std::size_t i = 1; i < entries.size(); ++i) {
+    EXPECT_GT(entries[i].number, entries[i - 1].number);
+  }
+  EXPECT_EQ(entries[1].user, bob);
+  EXPECT_EQ(entries[1].status, QueueStatus::kWaiting);
+  EXPECT_EQ(entries[1].created_at, kT0 + 1s);
+  EXPECT_FALSE(entries[1].expires_at);
+}
+
+TEST_P(QueueStore, NumbersKeepIncreasingAfterEntriesExpire) {
+  const auto user = add_user();
+  const auto first = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(first.number);
+    return true;
+  });
+  const auto second = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  EXPECT_GT(second.number, first.number);
+}
+
+TEST_P(QueueStore, FindLiveReturnsTheWaitingOrUnexpiredActiveEntry) {
+  const auto user = add_user();
+  const auto none = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0); });
+  EXPECT_FALSE(none);
+
+  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  auto live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 1h); });
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->number, entry.number);
+  EXPECT_EQ(live->status, QueueStatus::kWaiting);
+  EXPECT_EQ(live->created_at, kT0);
+
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entry.number, kT0 + 10min);
+    return true;
+  });
+  live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 10min - 1ms); });
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, QueueStatus::kActive);
+  EXPECT_EQ(live->expires_at, kT0 + 10min);
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 10min); }));
+}
+
+TEST_P(QueueStore, FindLiveIgnoresExpiredEntriesAndOtherUsers) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(entry.number);
+    return true;
+  });
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.queue.find_live(alice, kT0); }));
+  (void)commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0); });
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.queue.find_live(alice, kT0); }));
+}
+
+TEST_P(QueueStore, FindLivePrefersTheNewestEntry) {
+  const auto user = add_user();
+  const auto older = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(older.number, kT0 + 10min);
+    return true;
+  });
+  const auto newer = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 1s); });
+  const auto live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 2s); });
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->number, newer.number);
+}
+
+TEST_P(QueueStore, IsActiveNeedsTheRightUserAndAnUnexpiredActiveEntry) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  const auto active = [&](std::int64_t number, UserId user, Timestamp now) {
+    return query([&](store::Tx& tx) { return tx.queue.is_active(number, user, now); });
+  };
+  EXPECT_FALSE(active(entry.number, alice, kT0));
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entry.number, kT0 + 10min);
+    return true;
+  });
+  EXPECT_TRUE(active(entry.number, alice, kT0 + 10min - 1ms));
+  EXPECT_FALSE(active(entry.number, alice, kT0 + 10min));
+  EXPECT_FALSE(active(entry.number, bob, kT0));
+  EXPECT_FALSE(active(entry.number + 1, alice, kT0));
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(entry.number);
+    return true;
+  });
+  EXPECT_FALSE(active(entry.number, alice, kT0));
+}
+
+TEST_P(QueueStore, NextWaitingListsWaitingEntriesAfterANumberInOrder) {
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 6; ++i) {
+    const auto user = add_user();
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+  }
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entries[1].number, kT0 + 10min);
+    tx.queue.expire(entries[3].number);
+    return true;
+  });
+  const auto next = [&](std::int64_t after, std::size_t limit) {
+    return numbers(query([&](store::Tx& tx) { return tx.queue.next_waiting(after, limit); }));
+  };
+  using Numbers = std::vector<std::int64_t>;
+  EXPECT_EQ(next(0, 100),
+            (Numbers{entries[0].number, entries[2].number, entries[4].number, entries[5].number}));
+  EXPECT_EQ(next(entries[0].number, 2), (Numbers{entries[2].number, entries[4].number}));
+  EXPECT_EQ(next(entries[4].number, 100), (Numbers{entries[5].number}));
+  EXPECT_EQ(next(entries[5].number, 100), Numbers{});
+  EXPECT_EQ(next(0, 0), Numbers{});
+  const auto all = query([&](store::Tx& tx) { return tx.queue.next_waiting(0, 1); });
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].user, entries[0].user);
+  EXPECT_EQ(all[0].status, QueueStatus::kWaiting);
+}
+
+TEST_P(QueueStore, ExpireActiveOfEndsOnlyThatUsersActiveEntries) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto a1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  const auto b1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(a1.number, kT0 + 10min);
+    tx.queue.activate(b1.number, kT0 + 10min);
+    return true;
+  });
+  const auto a2 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.expire_active_of(alice);
+    return true;
+  });
+  query([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.queue.is_active(a1.number, alice, kT0));
+    EXPECT_TRUE(tx.queue.is_active(b1.number, bob, kT0));
+    // The WAITING entry stays in line.
+    const auto next = tx.queue.next_waiting(0, 10);
+    EXPECT_EQ(numbers(next), std::vector<std::int64_t>{a2.number});
+    return true;
+  });
+}
+
+TEST_P(QueueStore, ExpireLapsedEndsActiveEntriesWhoseTimeIsUp) {
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 4; ++i) {
+    const auto user = add_user();
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+  }
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entries[0].number, kT0 + 5min);
+    tx.queue.activate(entries[1].number, kT0 + 10min);
+    tx.queue.activate(entries[2].number, kT0 + 10min + 1ms);
+    return true;
+  });
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.queue.expire_lapsed(kT0 + 10min); }), 2u);
+  query([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.queue.find_live(entries[0].user, kT0));
+    EXPECT_FALSE(tx.queue.find_live(entries[1].user, kT0));
+    EXPECT_TRUE(tx.queue.is_active(entries[2].number, entries[2].user, kT0 + 10min));
+    EXPECT_EQ(tx.queue.find_live(entries[3].user, kT0)->status, QueueStatus::kWaiting);
+    return true;
+  });
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.queue.expire_lapsed(kT0 + 10min); }), 0u);
+}
+
+TEST_P(QueueStore, SnapshotOfAnEmptyQueueIsAllZero) {
+  const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); });
+  EXPECT_EQ(snapshot.admitted_up_to, 0);
+  EXPECT_EQ(snapshot.last_number, 0);
+  EXPECT_TRUE(snapshot.active.empty());
+}
+
+TEST_P(QueueStore, SnapshotHasTheCountersAndTheUnexpiredActiveEntries) {
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    const auto user = add_user();
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+  }
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entries[0].number, kT0 + 5min);
+    tx.queue.activate(entries[2].number, kT0 + 10min);
+    tx.queue.activate(entries[1].number, kT0 + 20min);
+    tx.queue.expire(entries[3].number);
+    tx.queue.set_admitted_up_to(entries[3].number);
+    return true;
+  });
+  const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0 + 5min); });
+  EXPECT_EQ(snapshot.admitted_up_to, entries[3].number);
+  EXPECT_EQ(snapshot.last_number, entries[4].number);
+  ASSERT_EQ(snapshot.active.size(), 2u);
+  EXPECT_EQ(snapshot.active[0].number, entries[1].number);
+  EXPECT_EQ(snapshot.active[0].user, entries[1].user);
+  EXPECT_EQ(snapshot.active[0].status, QueueStatus::kActive);
+  EXPECT_EQ(snapshot.active[0].expires_at, kT0 + 20min);
+  EXPECT_EQ(snapshot.active[1].number, entries[2].number);
+}
+
+TEST_P(QueueStore, SnapshotLastNumberSurvivesExpiry) {
+  const auto user = add_user();
+  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(entry.number);
+    tx.queue.set_admitted_up_to(entry.number);
+    return true;
+  });
+  const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); });
+  EXPECT_EQ(snapshot.last_number, entry.number);
+  EXPECT_EQ(snapshot.admitted_up_to, entry.number);
+}
+
+TEST_P(QueueStore, ConcurrentEnqueuesGetDistinctNumbers) {
+  constexpr int kThreads = 16;
+  std::vector<UserId> users;
+  for (int i = 0; i < kThreads; ++i) users.push_back(add_user());
+  std::vector<std::int64_t> got(kThreads);
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    threads.emplace_back([&, i] {
+      got[i] = commit([&](store::Tx& tx) { return tx.queue.enqueue(users[i], kT0); }).number;
+    });
+  }
+  threads.clear();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(std::adjacent_find(got.begin(), got.end()), got.end());
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); }).last_number, got.back());
+}
+
+}  // namespace
+}  // namespace concertd::contract

@@ -1,0 +1,286 @@
+// ReservationStore: the seat hold and the conditional writes that settle every race.
+#include <latch>
+#include <thread>
+
+#include "contract/store_contract.hpp"
+
+namespace concertd::contract {
+namespace {
+
+using reservations::Reservation;
+using reservations::ReservationStatus;
+
+TEST_P(SeatHoldStore, HoldOfFreeSeatReturnsItsPrice) {
+  const auto user = add_user();
+  const auto concert = add_concert(3, Won{2500});
+  EXPECT_EQ(try_hold(concert, 2, user, ReservationId::random(), kT0, kT0 + 5min), Won{2500});
+}
+
+TEST_P(SeatHoldStore, SecondHoldOfSameSeatFails) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert();
+  ASSERT_TRUE(try_hold(concert, 1, alice, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_FALSE(try_hold(concert, 1, bob, ReservationId::random(), kT0 + 1s, kT0 + 6min));
+  EXPECT_FALSE(try_hold(concert, 1, alice, ReservationId::random(), kT0 + 1s, kT0 + 6min));
+}
+
+TEST_P(SeatHoldStore, HoldOfMissingSeatFails) {
+  const auto user = add_user();
+  const auto concert = add_concert(3);
+  EXPECT_FALSE(try_hold(concert, 4, user, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_FALSE(try_hold(ConcertId::random(), 1, user, ReservationId::random(), kT0, kT0 + 5min));
+}
+
+TEST_P(SeatHoldStore, HoldIsLiveUntilOneMillisecondBeforeItsExpiry) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert();
+  ASSERT_TRUE(try_hold(concert, 1, alice, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_FALSE(try_hold(concert, 1, bob, ReservationId::random(), kT0 + 5min - 1ms, kT0 + 10min));
+}
+
+TEST_P(SeatHoldStore, HoldLapsedAtItsExpiryCanBeTakenAgain) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert();
+  ASSERT_TRUE(try_hold(concert, 1, alice, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_TRUE(try_hold(concert, 1, bob, ReservationId::random(), kT0 + 5min, kT0 + 10min));
+  // Bob's hold is the live one now.
+  EXPECT_FALSE(try_hold(concert, 1, alice, ReservationId::random(), kT0 + 6min, kT0 + 11min));
+}
+
+TEST_P(SeatHoldStore, SeatExistsOnlyForSeatsOfTheConcert) {
+  const auto concert = add_concert(2);
+  query([&](store::Tx& tx) {
+    EXPECT_TRUE(tx.reservations.seat_exists(concert, 1));
+    EXPECT_TRUE(tx.reservations.seat_exists(concert, 2));
+    EXPECT_FALSE(tx.reservations.seat_exists(concert, 3));
+    EXPECT_FALSE(tx.reservations.seat_exists(concert, 0));
+    EXPECT_FALSE(tx.reservations.seat_exists(ConcertId::random(), 1));
+    return true;
+  });
+}
+
+TEST_P(SeatHoldStore, LiveHoldsCountsOnlyTheUsersUnexpiredHolds) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert(6);
+  ASSERT_TRUE(hold(concert, 1, alice, kT0, 5min));
+  ASSERT_TRUE(hold(concert, 2, alice, kT0, 10min));
+  ASSERT_TRUE(hold(concert, 3, bob, kT0, 10min));
+  const auto sold = hold(concert, 4, alice, kT0, 10min);
+  ASSERT_TRUE(sold);
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+
+  const auto live = [&](UserId user, Timestamp now) {
+    return query([&](store::Tx& tx) { return tx.reservations.live_holds(user, now); });
+  };
+  EXPECT_EQ(live(alice, kT0), 2);
+  EXPECT_EQ(live(alice, kT0 + 5min - 1ms), 2);
+  EXPECT_EQ(live(alice, kT0 + 5min), 1);
+  EXPECT_EQ(live(alice, kT0 + 10min), 0);
+  EXPECT_EQ(live(bob, kT0), 1);
+  EXPECT_EQ(live(add_user(), kT0), 0);
+}
+
+TEST_P(SeatHoldStore, ConcurrentHoldsOfOneSeatHaveExactlyOneWinner) {
+  constexpr int kThreads = 32;
+  const auto concert = add_concert(1);
+  std::vector<UserId> users;
+  for (int i = 0; i < kThreads; ++i) users.push_back(add_user());
+
+  std::atomic<int> winners = 0;
+  std::atomic<int> failures = 0;
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        if (hold(concert, 1, users[static_cast<std::size_t>(i)])) ++winners;
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  threads.clear();  // joins
+
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(failures.load(), 0);
+  std::int64_t holds = 0;
+  for (const auto& user : users) {
+    holds += query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0); });
+  }
+  EXPECT_EQ(holds, 1);
+}
+
+TEST_P(ReservationStore, InsertedReservationIsFoundWithAllFields) {
+  const auto user = add_user();
+  const auto concert = add_concert(3, Won{4200});
+  const auto held = hold(concert, 3, user, kT0 + 123ms, 5min);
+  ASSERT_TRUE(held);
+  const auto found = query([&](store::Tx& tx) { return tx.reservations.find(held->id); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, held->id);
+  EXPECT_EQ(found->user, user);
+  EXPECT_EQ(found->concert, concert);
+  EXPECT_EQ(found->seat_number, 3);
+  EXPECT_EQ(found->price, Won{4200});
+  EXPECT_EQ(found->status, ReservationStatus::kHeld);
+  EXPECT_EQ(found->created_at, kT0 + 123ms);
+  EXPECT_EQ(found->expires_at, kT0 + 123ms + 5min);
+}
+
+TEST_P(ReservationStore, FindOfUnknownIdIsEmpty) {
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.reservations.find(ReservationId::random()); }));
+}
+
+TEST_P(ReservationStore, SetStatusIsStored) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user);
+  ASSERT_TRUE(held);
+  for (auto status : {ReservationStatus::kConfirmed, ReservationStatus::kCancelled,
+                      ReservationStatus::kExpired, ReservationStatus::kHeld}) {
+    commit([&](store::Tx& tx) {
+      tx.reservations.set_status(held->id, status);
+      return true;
+    });
+    const auto found = query([&](store::Tx& tx) { return tx.reservations.find(held->id); });
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->status, status);
+  }
+}
+
+TEST_P(ReservationStore, SellOfLiveHoldMakesSeatSoldForGood) {
+  const auto user = add_user();
+  const auto other = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 1min); }));
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 1h), false);
+  EXPECT_FALSE(try_hold(concert, 1, other, ReservationId::random(), kT0 + 1h, kT0 + 2h));
+  // A sold seat is no hold: it neither counts as live nor can be sold or released again.
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 1min); }), 0);
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 2min); }));
+  EXPECT_FALSE(
+      commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 2min); }));
+}
+
+TEST_P(ReservationStore, SellFailsOnceTheHoldLapsed) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 5min); }));
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 5min), true);
+}
+
+TEST_P(ReservationStore, SellSucceedsOneMillisecondBeforeExpiry) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(
+      commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 5min - 1ms); }));
+}
+
+TEST_P(ReservationStore, SellFailsForAnotherReservationOfTheSeat) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert();
+  const auto lapsed = hold(concert, 1, alice, kT0, 5min);
+  ASSERT_TRUE(lapsed);
+  const auto current = hold(concert, 1, bob, kT0 + 6min, 5min);
+  ASSERT_TRUE(current);
+  // Alice's reservation claims an unexpired time, but the seat is Bob's now.
+  auto stale = *lapsed;
+  stale.expires_at = kT0 + 1h;
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(stale, kT0 + 7min); }));
+  EXPECT_FALSE(
+      commit([&](store::Tx& tx) { return tx.reservations.release_seat(stale, kT0 + 7min); }));
+  EXPECT_TRUE(
+      commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*current, kT0 + 7min); }));
+}
+
+TEST_P(ReservationStore, ReleaseFreesTheSeatOnce) {
+  const auto user = add_user();
+  const auto other = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(
+      commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 1min); }));
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 1min), true);
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 1min); }), 0);
+  EXPECT_FALSE(
+      commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 1min); }));
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 1min); }));
+  EXPECT_TRUE(try_hold(concert, 1, other, ReservationId::random(), kT0 + 1min, kT0 + 6min));
+}
+
+TEST_P(ReservationStore, ReleaseFailsOnceTheHoldLapsed) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_FALSE(
+      commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 5min); }));
+}
+
+TEST_P(ReservationStore, SweepExpiresLapsedHoldsAndFreesTheirSeats) {
+  const auto user = add_user();
+  const auto concert = add_concert(4);
+  const auto lapsed = hold(concert, 1, user, kT0, 5min);
+  const auto exactly = hold(concert, 2, user, kT0, 10min);
+  const auto live = hold(concert, 3, user, kT0, 10min + 1ms);
+  const auto sold = hold(concert, 4, user, kT0, 1min);
+  ASSERT_TRUE(lapsed && exactly && live && sold);
+  ASSERT_TRUE(commit([&](store::Tx& tx) {
+    tx.reservations.set_status(sold->id, ReservationStatus::kConfirmed);
+    return tx.reservations.sell_seat(*sold, kT0);
+  }));
+
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 2u);
+
+  const auto status = [&](ReservationId id) {
+    return query([&](store::Tx& tx) { return tx.reservations.find(id); })->status;
+  };
+  EXPECT_EQ(status(lapsed->id), ReservationStatus::kExpired);
+  EXPECT_EQ(status(exactly->id), ReservationStatus::kExpired);
+  EXPECT_EQ(status(live->id), ReservationStatus::kHeld);
+  EXPECT_EQ(status(sold->id), ReservationStatus::kConfirmed);
+  // Freed: holdable even by a clock behind the old expiry.
+  const auto other = add_user();
+  EXPECT_TRUE(try_hold(concert, 1, other, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_FALSE(try_hold(concert, 3, other, ReservationId::random(), kT0 + 10min, kT0 + 15min));
+  EXPECT_FALSE(try_hold(concert, 4, other, ReservationId::random(), kT0 + 1h, kT0 + 2h));
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 0u);
+}
+
+TEST_P(PaymentStore, SecondPaymentForOneReservationIsRejected) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user);
+  ASSERT_TRUE(held);
+  const payments::Payment first{.id = PaymentId::random(),
+                                .reservation = held->id,
+                                .user = user,
+                                .amount = held->price,
+                                .created_at = kT0};
+  commit([&](store::Tx& tx) {
+    tx.payments.insert(first);
+    return true;
+  });
+  auto second = first;
+  second.id = PaymentId::random();
+  EXPECT_ANY_THROW(commit([&](store::Tx& tx) {
+    tx.payments.insert(second);
+    return true;
+  }));
+}
+
+}  // namespace
+}  // namespace concertd::contract

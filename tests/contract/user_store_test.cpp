@@ -1,0 +1,60 @@
+// UserStore and SettingsStore.
+#include "contract/store_contract.hpp"
+
+namespace concertd::contract {
+namespace {
+
+TEST_P(UserStore, InsertedUserIsFoundByUsername) {
+  const users::User user{.id = UserId::random(), .username = "alice", .password_hash = "hash-a"};
+  EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.users.insert(user); }));
+  const auto found = query([&](store::Tx& tx) { return tx.users.find_by_username("alice"); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, user.id);
+  EXPECT_EQ(found->username, "alice");
+  EXPECT_EQ(found->password_hash, "hash-a");
+}
+
+TEST_P(UserStore, UnknownUsernameIsNotFound) {
+  add_user("alice");
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.users.find_by_username("bob"); }));
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.users.find_by_username(""); }));
+}
+
+TEST_P(UserStore, TakenUsernameIsRejectedAndTheFirstUserKept) {
+  const auto first = add_user("alice");
+  const users::User second{.id = UserId::random(), .username = "alice", .password_hash = "h2"};
+  const auto inserted = commit([&](store::Tx& tx) { return tx.users.insert(second); });
+  ASSERT_FALSE(inserted);
+  EXPECT_EQ(inserted.error().code, Errc::kUsernameTaken);
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.users.exists(second.id); }));
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.users.find_by_username("alice"); })->id, first);
+}
+
+TEST_P(UserStore, UsernamesAreCaseSensitive) {
+  add_user("alice");
+  const users::User other{.id = UserId::random(), .username = "Alice", .password_hash = "h"};
+  EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.users.insert(other); }));
+}
+
+TEST_P(UserStore, ExistsOnlyForInsertedUsers) {
+  const auto user = add_user();
+  EXPECT_TRUE(query([&](store::Tx& tx) { return tx.users.exists(user); }));
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.users.exists(UserId::random()); }));
+}
+
+TEST_P(SettingsStore, UnsetNameHasNoValue) {
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.settings.get("jwt_secret"); }));
+}
+
+TEST_P(SettingsStore, PutIfAbsentKeepsTheFirstValue) {
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.settings.put_if_absent("jwt_secret", "one"); }),
+            "one");
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.settings.put_if_absent("jwt_secret", "two"); }),
+            "one");
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.settings.get("jwt_secret"); }), "one");
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.settings.put_if_absent("other", ""); }), "");
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.settings.get("other"); }), "");
+}
+
+}  // namespace
+}  // namespace concertd::contract

@@ -1,0 +1,896 @@
+#include "http/support.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+
+namespace concertd::test {
+namespace {
+
+using tcp = net::ip::tcp;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string tail(const std::string& text, std::size_t bytes = 6000) {
+  return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);
+}
+
+std::filesystem::path make_temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "concertd-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
+  }
+  return pattern;
+}
+
+int open_for_writing(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("open " + path.string() + ": " + std::strerror(errno));
+  return fd;
+}
+
+// fork + exec `args` with stdout/stderr on the given descriptors and stdin on /dev/null.
+// The child dies with the thread that forked it, so a crashed test leaves no server behind.
+pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null_fd < 0) throw std::runtime_error("open /dev/null: " + std::string(std::strerror(errno)));
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(null_fd);
+    throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(null_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(null_fd);
+  return pid;
+}
+
+int decode_wait_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// The exit code once `pid` exited within `timeout`; nullopt while it still runs.
+std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return decode_wait_status(status);
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+void kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+std::string lowercase_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace
+
+// Processes
+
+std::uint16_t pick_free_port() {
+  net::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::address_v4::loopback(), 0));
+  return acceptor.local_endpoint().port();
+}
+
+bool port_accepts(std::uint16_t port) {
+  net::io_context ioc;
+  tcp::socket socket(ioc);
+  beast::error_code ec;
+  socket.connect(tcp::endpoint(net::ip::address_v4::loopback(), port), ec);
+  return !ec;
+}
+
+ServerProcess::ServerProcess(ServerOptions options)
+    : options_(std::move(options)), dir_(make_temp_dir()) {
+  start();
+}
+
+ServerProcess::~ServerProcess() {
+  if (running()) stop();
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- concertd log (" << (dir_ / "server.log").string() << ") ----\n"
+              << tail(log()) << "\n---- end of concertd log; directory kept: " << dir_.string()
+              << '\n';
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string ServerProcess::log() const { return read_file(dir_ / "server.log"); }
+
+void ServerProcess::start() {
+  std::string failure;
+  // Another process may take the port between pick_free_port() and the server's bind:
+  // then the server exits early and we try another port.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (try_start(failure)) return;
+  }
+  throw std::runtime_error("concertd did not start: " + failure);
+}
+
+bool ServerProcess::try_start(std::string& failure) {
+  port_ = pick_free_port();
+  std::vector<std::string> args = {CONCERTD_BINARY,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(port_),
+                                   "--database",
+                                   "sqlite:" + db_path().string(),
+                                   "--jwt-secret",
+                                   std::string(kJwtSecret),
+                                   "--admin-key",
+                                   std::string(kAdminKey),
+                                   "--hold-ttl",
+                                   std::to_string(options_.hold_ttl),
+                                   "--active-ttl",
+                                   std::to_string(options_.active_ttl),
+                                   "--max-active",
+                                   std::to_string(options_.max_active),
+                                   "--admit-rate",
+                                   std::to_string(options_.admit_rate),
+                                   "--threads",
+                                   std::to_string(options_.threads)};
+  if (options_.demo) args.emplace_back("--demo");
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+
+  const int log_fd = open_for_writing(dir_ / "server.log");
+  pid_ = spawn(args, log_fd, log_fd);
+  ::close(log_fd);
+
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto code = wait_for_exit(pid_, 0ms)) {
+      pid_ = -1;
+      failure = "exited with code " + std::to_string(*code) + " before /healthz answered:\n" +
+                tail(log());
+      return false;
+    }
+    try {
+      HttpClient client(port_, 1s);
+      if (client.get("/healthz").status == 200) {
+        // The port might belong to someone else: make sure our child still runs.
+        std::this_thread::sleep_for(20ms);
+        if (auto code = wait_for_exit(pid_, 0ms)) {
+          pid_ = -1;
+          failure = "exited with code " + std::to_string(*code) + ":\n" + tail(log());
+          return false;
+        }
+        return true;
+      }
+    } catch (const std::exception&) {
+      // Not listening yet.
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  kill_and_reap(pid_);
+  pid_ = -1;
+  throw std::runtime_error("concertd did not answer GET /healthz within 20 s:\n" + tail(log()));
+}
+
+void ServerProcess::stop() {
+  if (!running()) return;
+  ::kill(pid_, SIGTERM);
+  const auto code = wait_for_exit(pid_, 15s);
+  if (!code) {
+    kill_and_reap(pid_);
+    pid_ = -1;
+    ADD_FAILURE() << "concertd did not exit within 15 s of SIGTERM; log:\n" << tail(log());
+    return;
+  }
+  pid_ = -1;
+  EXPECT_EQ(*code, 0) << "concertd exit code after SIGTERM; log:\n" << tail(log());
+}
+
+void ServerProcess::kill9() {
+  if (!running()) return;
+  kill_and_reap(pid_);
+  pid_ = -1;
+}
+
+void ServerProcess::restart() {
+  stop();
+  start();
+}
+
+RunResult run_concertd(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
+  const auto dir = make_temp_dir();
+  std::vector<std::string> argv = {CONCERTD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const int out_fd = open_for_writing(dir / "out");
+  const int err_fd = open_for_writing(dir / "err");
+  const pid_t pid = spawn(argv, out_fd, err_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  RunResult result;
+  if (auto code = wait_for_exit(pid, timeout)) {
+    result.exit_code = *code;
+  } else {
+    kill_and_reap(pid);
+  }
+  result.out = read_file(dir / "out");
+  result.err = read_file(dir / "err");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return result;
+}
+
+// HTTP
+
+std::string Response::header(std::string_view name) const {
+  const auto it = headers.find(name);
+  return it == headers.end() ? std::string() : std::string(it->value());
+}
+
+std::string Response::code() const {
+  if (!json.is_object()) return {};
+  const auto* c = json.as_object().if_contains("code");
+  return c != nullptr && c->is_string() ? std::string(c->as_string()) : std::string();
+}
+
+const json::object& Response::object() const {
+  if (!json.is_object()) throw std::runtime_error("expected a JSON object, got " + describe());
+  return json.as_object();
+}
+
+const json::array& Response::array() const {
+  if (!json.is_array()) throw std::runtime_error("expected a JSON array, got " + describe());
+  return json.as_array();
+}
+
+std::string Response::str(std::string_view key) const {
+  const auto* v = object().if_contains(key);
+  if (v == nullptr || !v->is_string()) {
+    throw std::runtime_error("expected string \"" + std::string(key) + "\" in " + describe());
+  }
+  return std::string(v->as_string());
+}
+
+std::int64_t Response::integer(std::string_view key) const {
+  const auto* v = object().if_contains(key);
+  if (v != nullptr && v->is_int64()) return v->as_int64();
+  if (v != nullptr && v->is_uint64() &&
+      v->as_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return static_cast<std::int64_t>(v->as_uint64());
+  }
+  throw std::runtime_error("expected integer \"" + std::string(key) + "\" in " + describe());
+}
+
+std::string Response::describe() const {
+  return std::to_string(status) + " " + header("Content-Type") + " " + tail(body, 2000);
+}
+
+HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
+    : port_(port), timeout_(timeout), stream_(ioc_) {}
+
+HttpClient::~HttpClient() { close(); }
+
+template <class Start>
+beast::error_code HttpClient::run(Start&& start) {
+  beast::error_code result = net::error::would_block;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc_.restart();
+  ioc_.run();
+  return result;
+}
+
+void HttpClient::connect() {
+  buffer_.clear();
+  stream_.expires_after(timeout_);
+  const tcp::endpoint endpoint(net::ip::address_v4::loopback(), port_);
+  const auto ec = run([&](auto handler) { stream_.async_connect(endpoint, std::move(handler)); });
+  if (ec) {
+    close();
+    throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port_) + ": " + ec.message());
+  }
+  connected_ = true;
+  ++connections_;
+}
+
+void HttpClient::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+  connected_ = false;
+}
+
+Response HttpClient::get(std::string_view target, std::string_view bearer, const Headers& headers) {
+  Headers all = headers;
+  if (!bearer.empty()) all.emplace_back("Authorization", "Bearer " + std::string(bearer));
+  return send(beast::http::verb::get, target, {}, {}, all);
+}
+
+Response HttpClient::post(std::string_view target, const json::value& body, std::string_view bearer,
+                          const Headers& headers) {
+  Headers all = headers;
+  if (!bearer.empty()) all.emplace_back("Authorization", "Bearer " + std::string(bearer));
+  return send(beast::http::verb::post, target, json::serialize(body), "application/json", all);
+}
+
+Response HttpClient::del(std::string_view target, std::string_view bearer) {
+  Headers all;
+  if (!bearer.empty()) all.emplace_back("Authorization", "Bearer " + std::string(bearer));
+  return send(beast::http::verb::delete_, target, {}, {}, all);
+}
+
+Response HttpClient::send(beast::http::verb verb, std::string_view target, std::string body,
+                          std::string_view content_type, const Headers& headers) {
+  beast::http::request<beast::http::string_body> req{verb, target, 11};
+  req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(port_));
+  req.set(beast::http::field::user_agent, "concertd-http-tests");
+  if (!content_type.empty()) req.set(beast::http::field::content_type, content_type);
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  if (!connected_) connect();
+  stream_.expires_after(timeout_);
+  const auto ec =
+      run([&](auto handler) { beast::http::async_write(stream_, req, std::move(handler)); });
+  if (ec) {
+    close();
+    throw std::runtime_error(std::string(beast::http::to_string(verb)) + " " + std::string(target) +
+                             ": write: " + ec.message());
+  }
+  return read_response();
+}
+
+void HttpClient::send_raw(std::string_view bytes) {
+  if (!connected_) connect();
+  stream_.expires_after(timeout_);
+  const auto ec = run([&](auto handler) {
+    net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), std::move(handler));
+  });
+  if (ec) {
+    close();
+    throw std::runtime_error("raw write: " + ec.message());
+  }
+}
+
+Response HttpClient::read_response() {
+  if (!connected_) throw std::runtime_error("read_response: not connected");
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  stream_.expires_after(timeout_);
+  const auto ec = run(
+      [&](auto handler) { beast::http::async_read(stream_, buffer_, parser, std::move(handler)); });
+  if (ec) {
+    close();
+    throw std::runtime_error("reading a response from 127.0.0.1:" + std::to_string(port_) + ": " +
+                             ec.message());
+  }
+  auto msg = parser.release();
+  Response r;
+  r.status = msg.result_int();
+  r.headers = msg.base();
+  r.keep_alive = msg.keep_alive();
+  r.body = std::move(msg.body());
+  boost::system::error_code jec;
+  r.json = json::parse(r.body, jec);
+  if (jec) r.json = nullptr;
+  if (!r.keep_alive) close();
+  return r;
+}
+
+// Assertions
+
+::testing::AssertionResult has_status(const Response& r, unsigned status) {
+  if (r.status == status) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected " << status << ", got " << r.describe();
+}
+
+::testing::AssertionResult is_problem(const Response& r, unsigned status, std::string_view code) {
+  auto fail = [&](std::string_view why) {
+    return ::testing::AssertionFailure() << "expected problem " << status << " " << code << " ("
+                                         << why << "), got " << r.describe();
+  };
+  if (r.status != status) return fail("status");
+  const auto type = r.header("Content-Type");
+  if (!type.starts_with("application/problem+json")) return fail("Content-Type");
+  if (!r.json.is_object()) return fail("body is not a JSON object");
+  const auto& o = r.json.as_object();
+  const auto* s = o.if_contains("status");
+  if (s == nullptr || !s->is_number() || s->to_number<std::int64_t>() != status) {
+    return fail("\"status\" member");
+  }
+  for (const char* key : {"type", "title"}) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_string()) return fail(std::string("\"") + key + "\" member");
+  }
+  if (r.code().empty() || (!code.empty() && r.code() != code)) return fail("\"code\" member");
+  return ::testing::AssertionSuccess();
+}
+
+bool is_uuid(std::string_view text) { return text.size() == 36 && Uuid::parse(text).has_value(); }
+
+std::int64_t parse_rfc3339(std::string_view text) {
+  // YYYY-MM-DDTHH:MM:SS[.fff]Z
+  const auto num = [&](std::size_t pos, std::size_t len) -> int {
+    if (pos + len > text.size()) throw std::runtime_error("bad RFC 3339 time");
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') throw std::runtime_error("bad RFC 3339 time");
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z') {
+    throw std::runtime_error("bad RFC 3339 time: " + std::string(text));
+  }
+  if (text.size() > 20) {
+    if (text[19] != '.' || text.size() < 22) {
+      throw std::runtime_error("bad RFC 3339 time: " + std::string(text));
+    }
+    (void)num(20, text.size() - 21);
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{num(0, 4)},
+                                        std::chrono::month{static_cast<unsigned>(num(5, 2))},
+                                        std::chrono::day{static_cast<unsigned>(num(8, 2))}};
+  if (!ymd.ok()) throw std::runtime_error("bad RFC 3339 date: " + std::string(text));
+  const auto days = std::chrono::sys_days{ymd}.time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::seconds>(days).count() + num(11, 2) * 3600 +
+         num(14, 2) * 60 + num(17, 2);
+}
+
+bool is_rfc3339_utc(std::string_view text) {
+  try {
+    (void)parse_rfc3339(text);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// API helpers
+
+namespace {
+
+std::runtime_error unexpected(std::string_view what, const Response& r) {
+  return std::runtime_error(std::string(what) + ": unexpected response " + r.describe());
+}
+
+}  // namespace
+
+std::string unique_username(std::string_view prefix) {
+  static std::atomic<int> counter{0};
+  return std::string(prefix) + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+}
+
+Account make_account(std::uint16_t port, std::string_view prefix) {
+  HttpClient http(port);
+  Account a;
+  a.username = unique_username(prefix);
+  a.password = "correct horse " + a.username;
+  const auto up = http.post("/api/v1/users", {{"username", a.username}, {"password", a.password}});
+  if (up.status != 201) throw unexpected("POST /api/v1/users", up);
+  a.id = up.str("userId");
+  const auto in =
+      http.post("/api/v1/auth/login", {{"username", a.username}, {"password", a.password}});
+  if (in.status != 200) throw unexpected("POST /api/v1/auth/login", in);
+  a.access = in.str("accessToken");
+  if (in.str("userId") != a.id) throw unexpected("login userId differs from sign-up", in);
+  return a;
+}
+
+std::vector<Account> make_accounts(std::uint16_t port, std::size_t count, std::size_t parallel) {
+  std::vector<Account> accounts(count);
+  std::vector<std::exception_ptr> errors(parallel);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < parallel; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (std::size_t i = t; i < count; i += parallel) accounts[i] = make_account(port);
+      } catch (...) {
+        errors[t] = std::current_exception();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return accounts;
+}
+
+std::int64_t charge(HttpClient& http, const Account& a, std::int64_t amount) {
+  const auto r = http.post("/api/v1/users/" + a.id + "/balance",
+                           {{"userId", a.id}, {"amount", amount}}, a.access);
+  if (r.status != 200) throw unexpected("charge", r);
+  return r.integer("newBalance");
+}
+
+std::int64_t balance(HttpClient& http, const Account& a) {
+  const auto r = http.get("/api/v1/users/" + a.id + "/balance", a.access);
+  if (r.status != 200) throw unexpected("GET balance", r);
+  return r.integer("currentBalance");
+}
+
+std::string join_queue(HttpClient& http, Account& a) {
+  const auto r = http.post("/api/v1/tokens", {{"userId", a.id}}, a.access);
+  if (r.status != 200 && r.status != 201) throw unexpected("POST /api/v1/tokens", r);
+  a.queue = r.str("token");
+  return a.queue;
+}
+
+Response queue_status(HttpClient& http, std::string_view queue_token) {
+  return http.get("/api/v1/queue/status", queue_token);
+}
+
+void wait_active(HttpClient& http, std::string_view queue_token,
+                 std::chrono::milliseconds timeout) {
+  Response last;
+  const bool ok = eventually(
+      [&] {
+        last = queue_status(http, queue_token);
+        return last.status == 200 && last.str("status") == "ACTIVE";
+      },
+      timeout);
+  if (!ok) throw unexpected("waiting for ACTIVE", last);
+}
+
+std::string admit(HttpClient& http, Account& a) {
+  join_queue(http, a);
+  wait_active(http, a.queue);
+  return a.queue;
+}
+
+std::string create_concert(HttpClient& http, std::int64_t seat_count, std::int64_t price,
+                           std::string_view date, std::string_view name) {
+  const auto r = http.post(
+      "/api/v1/admin/concerts",
+      {{"concertName", name}, {"date", date}, {"seatCount", seat_count}, {"price", price}}, {},
+      {{"X-Admin-Key", std::string(kAdminKey)}});
+  if (r.status != 201) throw unexpected("POST /api/v1/admin/concerts", r);
+  return r.str("concertId");
+}
+
+Response hold(HttpClient& http, std::string_view concert_id, std::int64_t seat,
+              std::string_view queue_token) {
+  return http.post("/api/v1/reservations",
+                   {{"concertId", concert_id}, {"seatNumber", seat}, {"token", queue_token}});
+}
+
+std::string hold_ok(HttpClient& http, std::string_view concert_id, std::int64_t seat,
+                    std::string_view queue_token) {
+  const auto r = hold(http, concert_id, seat, queue_token);
+  if (r.status != 201) throw unexpected("POST /api/v1/reservations", r);
+  return r.str("reservationId");
+}
+
+Response pay(HttpClient& http, std::string_view reservation_id, std::int64_t amount,
+             std::string_view queue_token, std::string_view idempotency_key) {
+  Headers headers;
+  if (!idempotency_key.empty()) headers.emplace_back("Idempotency-Key", idempotency_key);
+  return http.post("/api/v1/payments",
+                   {{"reservationId", reservation_id}, {"amount", amount}, {"token", queue_token}},
+                   {}, headers);
+}
+
+Response get_reservation(HttpClient& http, std::string_view reservation_id,
+                         std::string_view token) {
+  return http.get("/api/v1/reservations/" + std::string(reservation_id), token);
+}
+
+std::vector<std::pair<std::int64_t, bool>> seat_map(HttpClient& http, std::string_view concert_id) {
+  const auto r = http.get("/api/v1/concerts/" + std::string(concert_id) + "/seats");
+  if (r.status != 200) throw unexpected("GET seats", r);
+  std::vector<std::pair<std::int64_t, bool>> seats;
+  for (const auto& v : r.array()) {
+    const auto& o = v.as_object();
+    seats.emplace_back(o.at("seatNumber").to_number<std::int64_t>(), o.at("available").as_bool());
+  }
+  return seats;
+}
+
+bool seat_available(HttpClient& http, std::string_view concert_id, std::int64_t seat) {
+  for (const auto& [number, available] : seat_map(http, concert_id)) {
+    if (number == seat) return available;
+  }
+  throw std::runtime_error("seat " + std::to_string(seat) + " missing from the seat map");
+}
+
+// Tokens
+
+std::string base64url_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : bytes) {
+    acc = (acc << 8) | static_cast<unsigned char>(c);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += kAlphabet[(acc >> bits) & 0x3F];
+    }
+  }
+  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 0x3F];
+  return out;
+}
+
+std::string base64url_decode(std::string_view text) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    std::uint32_t v = 0;
+    if (c >= 'A' && c <= 'Z') {
+      v = static_cast<std::uint32_t>(c - 'A');
+    } else if (c >= 'a' && c <= 'z') {
+      v = static_cast<std::uint32_t>(c - 'a' + 26);
+    } else if (c >= '0' && c <= '9') {
+      v = static_cast<std::uint32_t>(c - '0' + 52);
+    } else if (c == '-' || c == '+') {
+      v = 62;
+    } else if (c == '_' || c == '/') {
+      v = 63;
+    } else if (c == '=') {
+      break;
+    } else {
+      throw std::runtime_error("bad base64url");
+    }
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::array<std::string, 3> split_jwt(std::string_view jwt) {
+  const auto a = jwt.find('.');
+  const auto b = a == std::string_view::npos ? a : jwt.find('.', a + 1);
+  if (b == std::string_view::npos) throw std::runtime_error("not a JWT: " + std::string(jwt));
+  return {std::string(jwt.substr(0, a)), std::string(jwt.substr(a + 1, b - a - 1)),
+          std::string(jwt.substr(b + 1))};
+}
+
+}  // namespace
+
+std::string forge_subject(std::string_view jwt, std::string_view subject) {
+  auto parts = split_jwt(jwt);
+  auto payload = json::parse(base64url_decode(parts[1])).as_object();
+  payload["sub"] = subject;
+  return parts[0] + "." + base64url_encode(json::serialize(payload)) + "." + parts[2];
+}
+
+std::string alg_none(std::string_view jwt) {
+  const auto parts = split_jwt(jwt);
+  return base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + parts[1] + ".";
+}
+
+// Database
+
+Uuid uuid(std::string_view text) {
+  const auto id = Uuid::parse(text);
+  if (!id) throw std::runtime_error("not a UUID: '" + std::string(text) + "'");
+  return *id;
+}
+
+std::string uuid_hex(std::string_view text) {
+  const auto& bytes = uuid(text).bytes();
+  return lowercase_hex(bytes.data(), bytes.size());
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Db::Db(const std::filesystem::path& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw std::runtime_error("sqlite open " + path.string() + ": " + message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+}
+
+Db::~Db() { sqlite3_close(db_); }
+
+std::vector<Db::Row> Db::rows(std::string_view sql, const std::vector<Param>& params) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
+    throw std::runtime_error("sqlite prepare: " + std::string(sqlite3_errmsg(db_)) + " in " +
+                             std::string(sql));
+  }
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(stmt, &sqlite3_finalize);
+  int index = 1;
+  for (const auto& p : params) {
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      sqlite3_bind_int64(stmt, index, *n);
+    } else {
+      const auto& bytes = std::get<Uuid>(p).bytes();
+      sqlite3_bind_blob(stmt, index, bytes.data(), static_cast<int>(bytes.size()),
+                        SQLITE_TRANSIENT);
+    }
+    ++index;
+  }
+  std::vector<Row> out;
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      throw std::runtime_error("sqlite step: " + std::string(sqlite3_errmsg(db_)) + " in " +
+                               std::string(sql));
+    }
+    Row row;
+    const int columns = sqlite3_column_count(stmt);
+    for (int c = 0; c < columns; ++c) {
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_NULL:
+          row.emplace_back("NULL");
+          break;
+        case SQLITE_INTEGER:
+          row.push_back(std::to_string(sqlite3_column_int64(stmt, c)));
+          break;
+        case SQLITE_BLOB: {
+          const auto* data = static_cast<const unsigned char*>(sqlite3_column_blob(stmt, c));
+          row.push_back(
+              lowercase_hex(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          break;
+        }
+        default: {
+          const auto* text = sqlite3_column_text(stmt, c);
+          row.emplace_back(reinterpret_cast<const char*>(text),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt, c)));
+          break;
+        }
+      }
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::int64_t Db::scalar(std::string_view sql, const std::vector<Param>& params) {
+  const auto r = rows(sql, params);
+  if (r.empty() || r.front().empty()) {
+    throw std::runtime_error("no row from " + std::string(sql));
+  }
+  return r.front().front() == "NULL" ? 0 : std::stoll(r.front().front());
+}
+
+void expect_invariants(const std::filesystem::path& db_path) {
+  Db db(db_path);
+  const std::int64_t now = now_ms();
+  struct Check {
+    const char* what;
+    const char* sql;  // selects the offending rows
+  };
+  const Check checks[] = {
+      // §4.1: a seat is sold at most once and held by at most one live hold.
+      {"a seat with more than one confirmed or live held reservation",
+       "SELECT hex(concert_id), seat_number, count(*) FROM reservations "
+       "WHERE status = 'CONFIRMED' OR (status = 'HELD' AND expires_at > ?1) "
+       "GROUP BY concert_id, seat_number HAVING count(*) > 1"},
+      {"a seat paid more than once",
+       "SELECT hex(r.concert_id), r.seat_number, count(*) FROM payments p "
+       "JOIN reservations r ON r.id = p.reservation_id "
+       "GROUP BY r.concert_id, r.seat_number HAVING count(*) > 1"},
+      {"a confirmed reservation whose seat is not SOLD to it",
+       "SELECT hex(r.id) FROM reservations r JOIN seats s "
+       "ON s.concert_id = r.concert_id AND s.seat_number = r.seat_number "
+       "WHERE r.status = 'CONFIRMED' AND NOT (s.state = 'SOLD' AND s.reservation_id = r.id "
+       "AND s.holder = r.user_id)"},
+      {"a HELD seat whose reservation is not HELD by its holder",
+       "SELECT hex(s.concert_id), s.seat_number FROM seats s "
+       "LEFT JOIN reservations r ON r.id = s.reservation_id "
+       "WHERE s.state = 'HELD' AND s.hold_expires_at > ?1 AND (r.id IS NULL OR "
+       "r.status <> 'HELD' OR r.user_id <> s.holder OR r.concert_id <> s.concert_id OR "
+       "r.seat_number <> s.seat_number)"},
+      // §4.2: balance = charges - payments, never negative, not even in between.
+      {"a balance that is not charges - payments",
+       "SELECT hex(u.id), u.balance FROM users u WHERE u.balance <> "
+       "(SELECT coalesce(sum(CASE kind WHEN 'CHARGE' THEN amount ELSE -amount END), 0) "
+       "FROM ledger l WHERE l.user_id = u.id)"},
+      {"a negative balance", "SELECT hex(id), balance FROM users WHERE balance < 0"},
+      {"a ledger prefix with a negative running balance",
+       "SELECT * FROM (SELECT hex(user_id), id, sum(CASE kind WHEN 'CHARGE' THEN amount "
+       "ELSE -amount END) OVER (PARTITION BY user_id ORDER BY id) AS running FROM ledger) "
+       "WHERE running < 0"},
+      {"a payment without exactly one matching ledger debit",
+       "SELECT hex(p.id) FROM payments p WHERE (SELECT count(*) FROM ledger l "
+       "WHERE l.kind = 'PAYMENT' AND l.payment_id = p.id AND l.amount = p.amount "
+       "AND l.user_id = p.user_id) <> 1"},
+      {"a ledger debit without a payment",
+       "SELECT l.id FROM ledger l WHERE l.kind = 'PAYMENT' AND NOT EXISTS "
+       "(SELECT 1 FROM payments p WHERE p.id = l.payment_id)"},
+      // §4.4: a sold seat has exactly one payment, of exactly its price, by the holder.
+      {"a SOLD seat without exactly one payment of its price by its holder",
+       "SELECT hex(s.concert_id), s.seat_number FROM seats s WHERE s.state = 'SOLD' AND "
+       "(SELECT count(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id "
+       "WHERE r.concert_id = s.concert_id AND r.seat_number = s.seat_number "
+       "AND r.id = s.reservation_id AND r.status = 'CONFIRMED' AND p.amount = s.price "
+       "AND p.user_id = s.holder AND r.user_id = s.holder) <> 1"},
+      {"a payment whose reservation is not CONFIRMED or whose seat is not SOLD",
+       "SELECT hex(p.id) FROM payments p JOIN reservations r ON r.id = p.reservation_id "
+       "JOIN seats s ON s.concert_id = r.concert_id AND s.seat_number = r.seat_number "
+       "WHERE r.status <> 'CONFIRMED' OR s.state <> 'SOLD' OR s.reservation_id <> r.id"},
+  };
+  for (const auto& check : checks) {
+    std::string sql = check.sql;
+    const bool uses_now = sql.find("?1") != std::string::npos;
+    const auto bad =
+        db.rows(sql, uses_now ? std::vector<Db::Param>{now} : std::vector<Db::Param>{});
+    std::ostringstream shown;
+    for (std::size_t i = 0; i < bad.size() && i < 5; ++i) {
+      for (const auto& col : bad[i]) shown << col << ' ';
+      shown << '\n';
+    }
+    EXPECT_TRUE(bad.empty()) << "invariant broken: " << check.what << " (" << bad.size()
+                             << " rows), e.g.:\n"
+                             << shown.str();
+  }
+}
+
+}  // namespace concertd::test

@@ -1,0 +1,289 @@
+#pragma once
+
+// Black-box test support: a concertd child process on a temp database, a small
+// synchronous HTTP/1.1 client, API helpers and the contract's §4 invariants in SQL.
+//
+// Helpers that need a particular answer throw std::runtime_error (with the response)
+// when they get another one; gtest reports the exception as the test's failure.
+// Start and stop servers from the test's main thread: the child is bound to the
+// lifetime of the thread that forked it (PR_SET_PDEATHSIG).
+
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/id.hpp"
+
+struct sqlite3;
+
+namespace concertd::test {
+
+namespace beast = boost::beast;
+namespace net = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+inline constexpr std::string_view kAdminKey = "test-admin-key";
+inline constexpr std::string_view kJwtSecret = "test-jwt-secret-0123456789abcdef0123456789";
+
+// Processes
+
+struct ServerOptions {
+  int hold_ttl = 300;
+  int active_ttl = 600;
+  int max_active = 1000;
+  int admit_rate = 1000;
+  int threads = 2;
+  bool demo = false;
+  std::vector<std::string> extra_args{};
+};
+
+// A free TCP port on 127.0.0.1 (bound once by us, then released).
+[[nodiscard]] std::uint16_t pick_free_port();
+
+// True when something accepts TCP connections on 127.0.0.1:port.
+[[nodiscard]] bool port_accepts(std::uint16_t port);
+
+// One concertd process with its own temp directory and SQLite database.
+// Its stdout and stderr go to <dir>/server.log; on a test failure the tail is printed
+// and the directory is kept for diagnosis.
+class ServerProcess final {
+ public:
+  // Starts the server and waits (at most 10 s) until GET /healthz answers 200.
+  explicit ServerProcess(ServerOptions options = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // SIGTERM, then waits (at most 10 s) and expects exit code 0.
+  void stop();
+  // SIGKILL and reap.
+  void kill9();
+  // Starts again on the same database (a new port), after stop() or kill9().
+  void restart();
+
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] bool running() const noexcept { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
+  [[nodiscard]] std::filesystem::path db_path() const { return dir_ / "concert.db"; }
+  [[nodiscard]] std::string log() const;
+
+ private:
+  void start();
+  bool try_start(std::string& failure);
+  int wait_exit(std::chrono::milliseconds timeout);
+
+  ServerOptions options_;
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+struct RunResult {
+  int exit_code = -1;  // -1: killed after the timeout or by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs concertd with exactly `args` and waits at most `timeout` for it to exit.
+[[nodiscard]] RunResult run_concertd(const std::vector<std::string>& args,
+                                     std::chrono::milliseconds timeout = 10s);
+
+// HTTP
+
+struct Response {
+  unsigned status = 0;
+  beast::http::fields headers;
+  std::string body;
+  json::value json;  // null unless the body parsed as JSON
+  bool keep_alive = true;
+
+  [[nodiscard]] std::string header(std::string_view name) const;
+  // The problem+json "code" member, or "" when there is none.
+  [[nodiscard]] std::string code() const;
+  // Typed members of a JSON object body; throw when absent or mistyped.
+  [[nodiscard]] const json::object& object() const;
+  [[nodiscard]] const json::array& array() const;
+  [[nodiscard]] std::string str(std::string_view key) const;
+  [[nodiscard]] std::int64_t integer(std::string_view key) const;
+  // "409 {...}" for failure messages.
+  [[nodiscard]] std::string describe() const;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// A keep-alive HTTP/1.1 connection to 127.0.0.1:port, (re)connected on demand.
+// Network errors and timeouts throw std::runtime_error. One thread at a time.
+class HttpClient final {
+ public:
+  explicit HttpClient(std::uint16_t port, std::chrono::milliseconds timeout = 15s);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // `bearer` non-empty adds "Authorization: Bearer <bearer>". A JSON body sets
+  // Content-Type: application/json.
+  Response get(std::string_view target, std::string_view bearer = {}, const Headers& headers = {});
+  Response post(std::string_view target, const json::value& body, std::string_view bearer = {},
+                const Headers& headers = {});
+  Response del(std::string_view target, std::string_view bearer = {});
+  // Any method with a raw body (sent as is, with the given content type when non-empty).
+  Response send(beast::http::verb verb, std::string_view target, std::string body,
+                std::string_view content_type = {}, const Headers& headers = {});
+
+  // Raw bytes on the connection, then responses read one at a time.
+  void send_raw(std::string_view bytes);
+  Response read_response();
+
+  void close();
+  [[nodiscard]] bool connected() const noexcept { return connected_; }
+  // How many TCP connections this client opened so far.
+  [[nodiscard]] int connections_opened() const noexcept { return connections_; }
+
+ private:
+  void connect();
+  template <class Start>
+  beast::error_code run(Start&& start);
+
+  std::uint16_t port_;
+  std::chrono::milliseconds timeout_;
+  net::io_context ioc_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  bool connected_ = false;
+  int connections_ = 0;
+};
+
+// Assertions
+
+// Status and, for errors, an RFC 9457 body: application/problem+json, "status" equal to
+// the HTTP status, string "type", "title" and "code" == `code` (any code when empty).
+[[nodiscard]] ::testing::AssertionResult is_problem(const Response& r, unsigned status,
+                                                    std::string_view code);
+[[nodiscard]] ::testing::AssertionResult has_status(const Response& r, unsigned status);
+[[nodiscard]] bool is_uuid(std::string_view text);
+[[nodiscard]] bool is_rfc3339_utc(std::string_view text);
+// RFC 3339 "YYYY-MM-DDTHH:MM:SSZ" (optionally with fractional seconds) to Unix seconds.
+[[nodiscard]] std::int64_t parse_rfc3339(std::string_view text);
+
+// API helpers
+
+struct Account {
+  std::string id;
+  std::string username;
+  std::string password;
+  std::string access;  // access token
+  std::string queue;   // queue token, once queued
+};
+
+[[nodiscard]] std::string unique_username(std::string_view prefix = "fan");
+// Sign up (expects 201) and log in (expects 200).
+[[nodiscard]] Account make_account(std::uint16_t port, std::string_view prefix = "fan");
+// `count` accounts made by `parallel` threads (Argon2id makes each one slow).
+[[nodiscard]] std::vector<Account> make_accounts(std::uint16_t port, std::size_t count,
+                                                 std::size_t parallel = 4);
+
+// POST /users/{id}/balance; expects 200 and returns newBalance.
+std::int64_t charge(HttpClient& http, const Account& a, std::int64_t amount);
+[[nodiscard]] std::int64_t balance(HttpClient& http, const Account& a);
+
+// POST /tokens (expects 200 or 201); stores and returns the queue token.
+std::string join_queue(HttpClient& http, Account& a);
+// GET /queue/status with the queue token.
+[[nodiscard]] Response queue_status(HttpClient& http, std::string_view queue_token);
+// Polls the status until ACTIVE; throws after `timeout`.
+void wait_active(HttpClient& http, std::string_view queue_token,
+                 std::chrono::milliseconds timeout = 10s);
+// join_queue + wait_active.
+std::string admit(HttpClient& http, Account& a);
+
+// POST /admin/concerts with seats 1..seat_count at `price`; returns concertId.
+[[nodiscard]] std::string create_concert(HttpClient& http, std::int64_t seat_count,
+                                         std::int64_t price, std::string_view date = "2099-06-01",
+                                         std::string_view name = "Test Concert");
+
+[[nodiscard]] Response hold(HttpClient& http, std::string_view concert_id, std::int64_t seat,
+                            std::string_view queue_token);
+// hold, expecting 201; returns reservationId.
+[[nodiscard]] std::string hold_ok(HttpClient& http, std::string_view concert_id, std::int64_t seat,
+                                  std::string_view queue_token);
+[[nodiscard]] Response pay(HttpClient& http, std::string_view reservation_id, std::int64_t amount,
+                           std::string_view queue_token, std::string_view idempotency_key = {});
+[[nodiscard]] Response get_reservation(HttpClient& http, std::string_view reservation_id,
+                                       std::string_view token);
+// GET /concerts/{id}/seats; expects 200. seatNumber -> available.
+[[nodiscard]] std::vector<std::pair<std::int64_t, bool>> seat_map(HttpClient& http,
+                                                                  std::string_view concert_id);
+[[nodiscard]] bool seat_available(HttpClient& http, std::string_view concert_id, std::int64_t seat);
+
+// Polls `pred` every 20 ms until true or `timeout`; returns the last result.
+template <class Pred>
+bool eventually(Pred&& pred, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+// Tokens
+
+[[nodiscard]] std::string base64url_encode(std::string_view bytes);
+[[nodiscard]] std::string base64url_decode(std::string_view text);
+// The token with its payload's "sub" replaced (the signature kept, so it no longer matches).
+[[nodiscard]] std::string forge_subject(std::string_view jwt, std::string_view subject);
+// The token's payload under {"alg":"none"} and an empty signature.
+[[nodiscard]] std::string alg_none(std::string_view jwt);
+
+// Database (read-only)
+
+// A UUID string as the 16-byte id the database stores; throws when malformed.
+[[nodiscard]] Uuid uuid(std::string_view text);
+// The same bytes as lowercase hex (how Db::rows prints blobs).
+[[nodiscard]] std::string uuid_hex(std::string_view text);
+
+// A read-only connection to the server's SQLite file. Works while the server runs (WAL).
+class Db final {
+ public:
+  // Bound in order: an integer, or an id as a 16-byte blob.
+  using Param = std::variant<std::int64_t, Uuid>;
+  using Row = std::vector<std::string>;
+
+  explicit Db(const std::filesystem::path& path);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // First column of the first row as an integer (0 for NULL); throws when there is no row.
+  [[nodiscard]] std::int64_t scalar(std::string_view sql, const std::vector<Param>& params = {});
+  // Rows as text: "NULL" for NULL, lowercase hex for blobs.
+  [[nodiscard]] std::vector<Row> rows(std::string_view sql, const std::vector<Param>& params = {});
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// Milliseconds since the Unix epoch, as the database stores times.
+[[nodiscard]] std::int64_t now_ms();
+
+// Contract §4 invariants 1, 2 and 4 over the whole database, as gtest expectations.
+void expect_invariants(const std::filesystem::path& db_path);
+
+}  // namespace concertd::test

@@ -1,0 +1,306 @@
+// The use cases end to end over a real SQLite file, with time under test control.
+#include <gtest/gtest.h>
+
+#include "concerts/concert_service.hpp"
+#include "fakes/fake_clock.hpp"
+#include "fakes/temp_dir.hpp"
+#include "payments/balance_service.hpp"
+#include "payments/payment_service.hpp"
+#include "queue/queue_service.hpp"
+#include "reservations/reservation_service.hpp"
+#include "store/sqlite/sqlite_database.hpp"
+#include "users/user_service.hpp"
+
+namespace concertd {
+namespace {
+
+using namespace std::chrono_literals;
+using queue::QueueStatus;
+using reservations::ReservationStatus;
+
+struct Fan {
+  UserId id;
+  std::int64_t queue_number = 0;
+};
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  ServicesTest() {
+    queue_.restore();
+    concert_ = concerts_
+                   .create("Test Concert", std::chrono::year{2026} / 12 / 24,
+                           {{1, Won{2000}},
+                            {2, Won{2000}},
+                            {3, Won{3000}},
+                            {4, Won{2000}},
+                            {5, Won{2000}},
+                            {6, Won{2000}}})
+                   .value();
+  }
+
+  Fan queued_fan() {
+    const auto user = users_.sign_up("fan" + std::to_string(++fans_), "correct horse").value();
+    return {user.id, queue_.join(user.id).value().entry.number};
+  }
+
+  Fan active_fan() {
+    const auto fan = queued_fan();
+    clock_.advance(1s);
+    queue_.admit();
+    EXPECT_EQ(queue_.status(fan.queue_number).status, QueueStatus::kActive);
+    return fan;
+  }
+
+  Result<reservations::Reservation> hold(const Fan& fan, std::int32_t seat) {
+    return reservations_.hold(fan.id, fan.queue_number, concert_, seat);
+  }
+
+  bool seat_available(std::int32_t seat) {
+    for (const auto& view : concerts_.seats(concert_).value()) {
+      if (view.number == seat) return view.available;
+    }
+    ADD_FAILURE() << "no seat " << seat;
+    return false;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<store::Database> db_ = store::sqlite::SqliteDatabase::open(dir_.file("t.db"));
+  users::UserService users_{*db_};
+  queue::QueueService queue_{
+      *db_, clock_, {.max_active = 10, .admit_rate = 100, .active_ttl = 600s}};
+  concerts::ConcertService concerts_{*db_, clock_};
+  reservations::ReservationService reservations_{*db_, queue_, clock_, 300s};
+  payments::BalanceService balances_{*db_, clock_};
+  payments::PaymentService payments_{*db_, queue_, clock_};
+  ConcertId concert_;
+  int fans_ = 0;
+};
+
+TEST_F(ServicesTest, ActiveFanHoldsAFreeSeat) {
+  const auto fan = active_fan();
+  const auto held = hold(fan, 1);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->status, ReservationStatus::kHeld);
+  EXPECT_EQ(held->price, Won{2000});
+  EXPECT_EQ(held->expires_at, clock_.now() + 300s);
+  EXPECT_FALSE(seat_available(1));
+}
+
+TEST_F(ServicesTest, WaitingFanCannotHold) {
+  const auto fan = queued_fan();
+  EXPECT_EQ(hold(fan, 1).error().code, Errc::kQueueNotActive);
+}
+
+TEST_F(ServicesTest, SeatHeldByAnotherFanIsUnavailable) {
+  const auto first = active_fan();
+  const auto second = active_fan();
+  ASSERT_TRUE(hold(first, 1));
+  EXPECT_EQ(hold(second, 1).error().code, Errc::kSeatUnavailable);
+}
+
+TEST_F(ServicesTest, UnknownSeatIsNotFound) {
+  EXPECT_EQ(hold(active_fan(), 99).error().code, Errc::kSeatNotFound);
+}
+
+TEST_F(ServicesTest, LapsedHoldFreesTheSeatAndReadsExpired) {
+  const auto first = active_fan();
+  const auto held = hold(first, 1).value();
+  const auto second = active_fan();
+  clock_.advance(298s);  // the hold began 1 s before the second fan was admitted
+  EXPECT_FALSE(seat_available(1));
+  clock_.advance(1s);
+  EXPECT_TRUE(seat_available(1));
+  EXPECT_EQ(reservations_.get(first.id, held.id).value().status, ReservationStatus::kExpired);
+  EXPECT_TRUE(hold(second, 1));
+  EXPECT_EQ(reservations_.get(first.id, held.id).value().status, ReservationStatus::kExpired);
+}
+
+TEST_F(ServicesTest, FifthHoldIsOverTheLimit) {
+  const auto fan = active_fan();
+  for (std::int32_t seat = 1; seat <= 4; ++seat) ASSERT_TRUE(hold(fan, seat));
+  EXPECT_EQ(hold(fan, 5).error().code, Errc::kHoldLimit);
+}
+
+TEST_F(ServicesTest, CancelledHoldReleasesTheSeat) {
+  const auto fan = active_fan();
+  const auto held = hold(fan, 2).value();
+  EXPECT_EQ(reservations_.cancel(fan.id, held.id).value().status, ReservationStatus::kCancelled);
+  EXPECT_TRUE(seat_available(2));
+  EXPECT_EQ(reservations_.cancel(fan.id, held.id).error().code, Errc::kHoldExpired);
+}
+
+TEST_F(ServicesTest, OthersCannotSeeOrCancelAReservation) {
+  const auto owner = active_fan();
+  const auto other = active_fan();
+  const auto held = hold(owner, 1).value();
+  EXPECT_EQ(reservations_.get(other.id, held.id).error().code, Errc::kForbidden);
+  EXPECT_EQ(reservations_.cancel(other.id, held.id).error().code, Errc::kForbidden);
+  EXPECT_EQ(reservations_.get(owner.id, ReservationId::random()).error().code,
+            Errc::kReservationNotFound);
+}
+
+TEST_F(ServicesTest, PaymentSellsTheSeatDebitsAndEndsTheQueueEntry) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{5000}, std::nullopt));
+  const auto held = hold(fan, 3).value();
+  ASSERT_TRUE(payments_.pay(fan.id, held.id, Won{3000}, std::nullopt));
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{2000});
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(queue_.status(fan.queue_number).status, QueueStatus::kExpired);
+  clock_.advance(1h);  // a sold seat never lapses
+  EXPECT_FALSE(seat_available(3));
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kConfirmed);
+}
+
+TEST_F(ServicesTest, FailedPaymentChangesNothing) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{2999}, std::nullopt));
+  const auto held = hold(fan, 3).value();
+  EXPECT_EQ(payments_.pay(fan.id, held.id, Won{3000}, std::nullopt).error().code,
+            Errc::kInsufficientBalance);
+  EXPECT_EQ(payments_.pay(fan.id, held.id, Won{2999}, std::nullopt).error().code,
+            Errc::kAmountMismatch);
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{2999});
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kHeld);
+  EXPECT_FALSE(seat_available(3));
+  EXPECT_EQ(queue_.status(fan.queue_number).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, PaymentAfterTheHoldLapsedIsHoldExpired) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{5000}, std::nullopt));
+  const auto held = hold(fan, 1).value();
+  clock_.advance(300s);
+  EXPECT_EQ(payments_.pay(fan.id, held.id, Won{2000}, std::nullopt).error().code,
+            Errc::kHoldExpired);
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{5000});
+}
+
+TEST_F(ServicesTest, SecondPaymentIsAlreadyPaidButAKeyedRetryReplays) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{10000}, std::nullopt));
+  const auto held = hold(fan, 1).value();
+  const auto first = payments_.pay(fan.id, held.id, Won{2000}, "pay-1").value();
+  EXPECT_EQ(payments_.pay(fan.id, held.id, Won{2000}, "pay-1").value(), first);
+  EXPECT_EQ(payments_.pay(fan.id, held.id, Won{2000}, std::nullopt).error().code,
+            Errc::kAlreadyPaid);
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{8000});
+}
+
+TEST_F(ServicesTest, KeyedChargeRetryChargesOnce) {
+  const auto fan = queued_fan();
+  EXPECT_EQ(balances_.charge(fan.id, Won{700}, "k1").value(), Won{700});
+  EXPECT_EQ(balances_.charge(fan.id, Won{700}, "k1").value(), Won{700});
+  EXPECT_EQ(balances_.charge(fan.id, Won{800}, "k1").error().code, Errc::kIdempotencyKeyReused);
+  EXPECT_EQ(balances_.charge(fan.id, Won{700}, "k2").value(), Won{1400});
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{1400});
+}
+
+TEST_F(ServicesTest, ChargeOutOfBoundsIsInvalidAmount) {
+  const auto fan = queued_fan();
+  EXPECT_EQ(balances_.charge(fan.id, Won{0}, std::nullopt).error().code, Errc::kInvalidAmount);
+  EXPECT_EQ(balances_.charge(fan.id, Won{10'000'001}, std::nullopt).error().code,
+            Errc::kInvalidAmount);
+  EXPECT_EQ(balances_.charge(UserId::random(), Won{5}, std::nullopt).error().code,
+            Errc::kUserNotFound);
+}
+
+TEST_F(ServicesTest, JoiningTwiceReturnsTheSameEntry) {
+  const auto fan = queued_fan();
+  const auto again = queue_.join(fan.id).value();
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.entry.number, fan.queue_number);
+  EXPECT_EQ(again.view.status, QueueStatus::kWaiting);
+}
+
+TEST_F(ServicesTest, AfterPaymentJoiningGoesToTheBack) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{2000}, std::nullopt));
+  ASSERT_TRUE(payments_.pay(fan.id, hold(fan, 1).value().id, Won{2000}, std::nullopt));
+  const auto rejoined = queue_.join(fan.id).value();
+  EXPECT_TRUE(rejoined.created);
+  EXPECT_GT(rejoined.entry.number, fan.queue_number);
+}
+
+TEST_F(ServicesTest, AdmissionIsFirstComeFirstServed) {
+  queue::QueueService narrow{*db_, clock_, {.max_active = 2, .admit_rate = 100, .active_ttl = 60s}};
+  narrow.restore();
+  std::vector<std::int64_t> numbers;
+  for (int i = 0; i < 4; ++i) {
+    const auto user = users_.sign_up("fifo" + std::to_string(i), "correct horse").value();
+    numbers.push_back(narrow.join(user.id).value().entry.number);
+  }
+  clock_.advance(1s);
+  EXPECT_EQ(narrow.admit(), 2u);
+  EXPECT_EQ(narrow.status(numbers[0]).status, QueueStatus::kActive);
+  EXPECT_EQ(narrow.status(numbers[1]).status, QueueStatus::kActive);
+  EXPECT_EQ(narrow.status(numbers[2]).position, 1);
+  EXPECT_EQ(narrow.status(numbers[3]).position, 2);
+  clock_.advance(60s);
+  EXPECT_EQ(narrow.admit(), 2u);
+  EXPECT_EQ(narrow.status(numbers[0]).status, QueueStatus::kExpired);
+  EXPECT_EQ(narrow.status(numbers[2]).status, QueueStatus::kActive);
+  EXPECT_EQ(narrow.status(numbers[3]).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, WalkedAwayFanIsSkippedAndRejoinsAtTheBack) {
+  const auto gone = queued_fan();
+  const auto present = queued_fan();
+  for (int i = 0; i < 4; ++i) {
+    clock_.advance(60s);
+    (void)queue_.status(present.queue_number);
+  }
+  clock_.advance(1s);
+  queue_.admit();
+  EXPECT_EQ(queue_.status(gone.queue_number).status, QueueStatus::kExpired);
+  EXPECT_EQ(queue_.status(present.queue_number).status, QueueStatus::kActive);
+  EXPECT_TRUE(queue_.join(gone.id).value().created);
+}
+
+TEST_F(ServicesTest, RestartKeepsTheWaitingRoom) {
+  const auto active = active_fan();
+  const auto waiting = queued_fan();
+  queue::QueueService restarted{
+      *db_, clock_, {.max_active = 10, .admit_rate = 100, .active_ttl = 600s}};
+  restarted.restore();
+  EXPECT_EQ(restarted.status(active.queue_number).status, QueueStatus::kActive);
+  EXPECT_EQ(restarted.status(waiting.queue_number).status, QueueStatus::kWaiting);
+  EXPECT_EQ(restarted.status(waiting.queue_number).position, 1);
+}
+
+TEST_F(ServicesTest, UsernamesAreUniqueAndPasswordsChecked) {
+  ASSERT_TRUE(users_.sign_up("alice", "correct horse"));
+  EXPECT_EQ(users_.sign_up("alice", "other password").error().code, Errc::kUsernameTaken);
+  EXPECT_TRUE(users_.authenticate("alice", "correct horse"));
+  EXPECT_EQ(users_.authenticate("alice", "wrong horse").error().code, Errc::kBadCredentials);
+  EXPECT_EQ(users_.authenticate("bob", "correct horse").error().code, Errc::kBadCredentials);
+  EXPECT_EQ(users_.sign_up("a", "correct horse").error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(users_.sign_up("carol", "short").error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(ServicesTest, UpcomingListsFutureConcertsByDateWithAvailableSeats) {
+  ASSERT_TRUE(concerts_.create("Earlier", std::chrono::year{2026} / 12 / 1, {{1, Won{10}}}));
+  ASSERT_TRUE(concerts_.create("Past", std::chrono::year{2026} / 11 / 1, {{1, Won{10}}}));
+  ASSERT_TRUE(hold(active_fan(), 1));
+  const auto upcoming = concerts_.upcoming();
+  ASSERT_EQ(upcoming.size(), 2u);
+  EXPECT_EQ(upcoming[0].concert.name, "Earlier");
+  EXPECT_EQ(upcoming[1].concert.name, "Test Concert");
+  EXPECT_EQ(upcoming[1].available_seats, 5);
+}
+
+TEST_F(ServicesTest, DemoDataIsCreatedOnlyWhenThereAreNoConcerts) {
+  EXPECT_FALSE(concerts_.seed_demo());
+  testing::TempDir empty_dir;
+  const auto empty = store::sqlite::SqliteDatabase::open(empty_dir.file("demo.db"));
+  concerts::ConcertService demo{*empty, clock_};
+  EXPECT_TRUE(demo.seed_demo());
+  EXPECT_FALSE(demo.seed_demo());
+  const auto upcoming = demo.upcoming();
+  ASSERT_GE(upcoming.size(), 3u);
+  EXPECT_GE(upcoming.front().available_seats, 100);
+}
+
+}  // namespace
+}  // namespace concertd

@@ -1,0 +1,154 @@
+#include "queue/waiting_room.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_clock.hpp"
+
+namespace concertd::queue {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeClock;
+
+class WaitingRoomTest : public ::testing::Test {
+ protected:
+  explicit WaitingRoomTest(WaitingRoomConfig config = {.max_active = 3,
+                                                       .admit_rate = 2,
+                                                       .active_ttl = 60s,
+                                                       .abandon_after = 30s})
+      : room_(config) {
+    room_.restore({}, clock_.now());
+  }
+
+  void enqueue(std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) room_.on_enqueued(++last_, clock_.now());
+  }
+
+  // Admits in number order what the budget allows, as QueueService::admit does.
+  std::size_t admit_round() {
+    const auto budget = room_.admission_budget(clock_.now());
+    std::vector<QueueEntry> admitted;
+    auto reached = room_.admitted_up_to();
+    while (admitted.size() < budget && reached < last_) {
+      ++reached;
+      if (room_.abandoned(reached, clock_.now())) continue;
+      admitted.push_back({reached, UserId(Uuid::random()), QueueStatus::kActive, clock_.now(),
+                          clock_.now() + room_.config().active_ttl});
+    }
+    room_.on_admitted(admitted, reached, clock_.now());
+    return admitted.size();
+  }
+
+  FakeClock clock_;
+  WaitingRoom room_;
+  std::int64_t last_ = 0;
+};
+
+TEST_F(WaitingRoomTest, NewEntryWaitsWithPositionCountingEveryoneAhead) {
+  enqueue(5);
+  const auto view = room_.view(5, clock_.now());
+  EXPECT_EQ(view.status, QueueStatus::kWaiting);
+  EXPECT_EQ(view.position, 5);
+  EXPECT_EQ(room_.view(1, clock_.now()).position, 1);
+}
+
+TEST_F(WaitingRoomTest, AdmitsNoFasterThanTheAdmitRate) {
+  enqueue(3);
+  clock_.advance(1s);
+  EXPECT_EQ(admit_round(), 2u);
+  EXPECT_EQ(admit_round(), 0u);
+  clock_.advance(500ms);
+  EXPECT_EQ(admit_round(), 1u);
+}
+
+TEST_F(WaitingRoomTest, AdmitsInQueueOrder) {
+  enqueue(4);
+  clock_.advance(1s);
+  admit_round();
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kWaiting);
+  EXPECT_EQ(room_.view(3, clock_.now()).position, 1);
+  EXPECT_EQ(room_.view(4, clock_.now()).position, 2);
+}
+
+TEST_F(WaitingRoomTest, NeverExceedsMaxActive) {
+  enqueue(10);
+  for (int i = 0; i < 10; ++i) {
+    clock_.advance(1s);
+    admit_round();
+  }
+  EXPECT_EQ(room_.counts().active, 3u);
+  EXPECT_EQ(room_.view(4, clock_.now()).status, QueueStatus::kWaiting);
+}
+
+TEST_F(WaitingRoomTest, ActiveEntryExpiresAfterTtlAndFreesItsSlot) {
+  enqueue(4);
+  clock_.advance(1s);
+  admit_round();
+  clock_.advance(1s);
+  admit_round();
+  ASSERT_EQ(room_.counts().active, 3u);
+  EXPECT_EQ(room_.view(1, clock_.now()).remaining_seconds, 59);
+  clock_.advance(59s);
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(4, clock_.now()).status, QueueStatus::kWaiting);  // still polling
+  EXPECT_EQ(admit_round(), 1u);
+  EXPECT_EQ(room_.view(4, clock_.now()).status, QueueStatus::kActive);
+}
+
+TEST_F(WaitingRoomTest, PaymentEndsTheActiveEntryAndFreesItsSlot) {
+  enqueue(1);
+  clock_.advance(1s);
+  const auto budget = room_.admission_budget(clock_.now());
+  ASSERT_GE(budget, 1u);
+  const UserId user(Uuid::random());
+  room_.on_admitted({{1, user, QueueStatus::kActive, clock_.now(), clock_.now() + 60s}}, 1,
+                    clock_.now());
+  ASSERT_TRUE(room_.is_active(1, clock_.now()));
+  room_.on_left(user);
+  EXPECT_FALSE(room_.is_active(1, clock_.now()));
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+}
+
+TEST_F(WaitingRoomTest, UserWhoStoppedPollingIsSkippedWhenTheirTurnComes) {
+  enqueue(3);
+  clock_.advance(20s);
+  (void)room_.view(1, clock_.now());
+  (void)room_.view(3, clock_.now());
+  clock_.advance(20s);  // entry 2 silent for 40 s > abandon_after
+  EXPECT_TRUE(room_.abandoned(2, clock_.now()));
+  EXPECT_FALSE(room_.abandoned(1, clock_.now()));
+  EXPECT_EQ(admit_round(), 2u);
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
+}
+
+TEST_F(WaitingRoomTest, WaitEstimateFollowsTheAdmitRate) {
+  enqueue(10);
+  EXPECT_EQ(room_.view(10, clock_.now()).remaining_seconds, 5);  // 10 ahead at 2/s
+}
+
+TEST_F(WaitingRoomTest, EnqueueNoticeAfterAdmissionDoesNotReopenTheEntry) {
+  enqueue(2);
+  clock_.advance(1s);
+  admit_round();
+  room_.on_enqueued(1, clock_.now());
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.counts().admitted_up_to, 2);
+}
+
+TEST_F(WaitingRoomTest, RestoreBringsBackCountersAndActiveEntries) {
+  const UserId user(Uuid::random());
+  QueueSnapshot snapshot{
+      7, 12, {{7, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}};
+  room_.restore(snapshot, clock_.now());
+  EXPECT_EQ(room_.view(7, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(6, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(12, clock_.now()).position, 5);
+  EXPECT_EQ(room_.counts().waiting, 5);
+}
+
+}  // namespace
+}  // namespace concertd::queue
