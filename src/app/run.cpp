@@ -99,7 +99,7 @@ int run(const Config& config) {
                              .admit_rate = config.admit_rate,
                              .active_ttl = config.active_ttl});
   concerts::ConcertService concerts(*db, clock);
-  reservations::ReservationService reservations(*db, queue, clock, config.hold_ttl);
+  reservations::ReservationService reservations(*db, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
   payments::PaymentService payments(*db, queue, clock);
   queue.restore();

@@ -68,6 +68,16 @@ Result<UserId> authenticate_owner(const Context& ctx, const Request& req,
   return claims->user;
 }
 
+Result<QueueTokenBody> queue_token_body(const Context& ctx, const Request& req) {
+  auto body = parse_object(req.body);
+  if (!body) return body.error();
+  auto token = optional_string(*body, "token");
+  if (!token) return token.error();
+  auto claims = authenticate_queue(ctx, req, *token);
+  if (!claims) return claims.error();
+  return QueueTokenBody{std::move(*body), *claims};
+}
+
 Result<std::optional<std::string>> optional_body_token(std::string_view body) {
   if (body.empty()) return std::optional<std::string>();
   auto object = parse_object(body);

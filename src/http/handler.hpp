@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,13 @@ using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
 // The user of an access token (Bearer), else of a queue token as above.
 [[nodiscard]] Result<UserId> authenticate_owner(const Context& ctx, const Request& req,
                                                 std::optional<std::string_view> body_token);
+// A JSON object body carrying a queue token (in its `token` field, the query or the
+// Bearer header), with the token's verified claims.
+struct QueueTokenBody {
+  boost::json::object body;
+  users::QueueClaims claims;
+};
+[[nodiscard]] Result<QueueTokenBody> queue_token_body(const Context& ctx, const Request& req);
 // The optional `token` field of an optional JSON body (GET/DELETE may carry one).
 [[nodiscard]] Result<std::optional<std::string>> optional_body_token(std::string_view body);
 // The `Idempotency-Key` header: absent, or 1..255 visible ASCII characters (else 400).

@@ -72,17 +72,13 @@ net::awaitable<Response> get_balance(Context ctx, Request req) {
 }
 
 net::awaitable<Response> pay(Context ctx, Request req) {
-  auto body = parse_object(req.body);
-  if (!body) co_return problem(body.error());
-  auto token = optional_string(*body, "token");
-  if (!token) co_return problem(token.error());
-  auto claims = authenticate_queue(ctx, req, *token);
-  if (!claims) co_return problem(claims.error());
+  auto request = queue_token_body(ctx, req);
+  if (!request) co_return problem(request.error());
   auto key = idempotency_key(req);
   if (!key) co_return problem(key.error());
-  auto in = payment_from_json(*body);
+  auto in = payment_from_json(request->body);
   if (!in) co_return problem(in.error());
-  auto work = [&payments = ctx.services.payments, user = claims->user, payment = *in,
+  auto work = [&payments = ctx.services.payments, user = request->claims.user, payment = *in,
                key = std::move(*key)] {
     return payments.pay(user, payment.reservation, payment.amount, key);
   };

@@ -23,20 +23,16 @@ struct Target {
 }  // namespace
 
 net::awaitable<Response> hold_seat(Context ctx, Request req) {
-  auto body = parse_object(req.body);
-  if (!body) co_return problem(body.error());
-  auto token = optional_string(*body, "token");
-  if (!token) co_return problem(token.error());
-  auto claims = authenticate_queue(ctx, req, *token);
-  if (!claims) co_return problem(claims.error());
-  auto in = hold_from_json(*body);
+  auto request = queue_token_body(ctx, req);
+  if (!request) co_return problem(request.error());
+  auto in = hold_from_json(request->body);
   if (!in) co_return problem(in.error());
   // A fast reject in memory, before the pool hop: waiting fans retrying are the common
   // case under load. The service re-checks in the store.
-  if (auto active = ctx.services.queue.require_active(claims->number); !active) {
+  if (auto active = ctx.services.queue.require_active(request->claims.number); !active) {
     co_return problem(active.error());
   }
-  auto work = [&reservations = ctx.services.reservations, entry = *claims, seat = *in] {
+  auto work = [&reservations = ctx.services.reservations, entry = request->claims, seat = *in] {
     return reservations.hold(entry.user, entry.number, seat.concert, seat.seat);
   };
   co_return co_await reply_blocking(ctx, beast::http::status::created, std::move(work), &hold_json);

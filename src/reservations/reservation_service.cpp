@@ -13,14 +13,12 @@ Result<Reservation> find_owned(store::Tx& tx, UserId user, ReservationId id) {
 
 }  // namespace
 
-ReservationService::ReservationService(store::Database& db, queue::QueueService& queue,
-                                       const Clock& clock, std::chrono::seconds hold_ttl)
-    : db_(db), queue_(queue), clock_(clock), hold_ttl_(hold_ttl) {}
+ReservationService::ReservationService(store::Database& db, const Clock& clock,
+                                       std::chrono::seconds hold_ttl)
+    : db_(db), clock_(clock), hold_ttl_(hold_ttl) {}
 
 Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_number,
                                              ConcertId concert, std::int32_t seat) {
-  // Cheap reject from memory first: users who are not admitted never reach the writer.
-  if (auto active = queue_.require_active(queue_number); !active) return active.error();
   const auto now = clock_.now();
   Reservation reservation{ReservationId::random(),  user, concert,        seat, Won{},
                           ReservationStatus::kHeld, now,  now + hold_ttl_};

@@ -5,7 +5,6 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "queue/queue_service.hpp"
 #include "reservations/reservation.hpp"
 #include "store/database.hpp"
 
@@ -15,10 +14,10 @@ class ReservationService final {
  public:
   static constexpr std::int64_t kHoldLimit = 4;
 
-  ReservationService(store::Database& db, queue::QueueService& queue, const Clock& clock,
-                     std::chrono::seconds hold_ttl);
+  ReservationService(store::Database& db, const Clock& clock, std::chrono::seconds hold_ttl);
 
-  // Holds a seat for hold_ttl. kQueueNotActive, kSeatNotFound, kSeatUnavailable, kHoldLimit.
+  // Holds a seat for hold_ttl when queue entry `queue_number` is the user's and ACTIVE.
+  // kQueueNotActive, kSeatNotFound, kSeatUnavailable, kHoldLimit.
   [[nodiscard]] Result<Reservation> hold(UserId user, std::int64_t queue_number, ConcertId concert,
                                          std::int32_t seat);
   // The reservation with its effective status. kReservationNotFound, kForbidden.
@@ -30,7 +29,6 @@ class ReservationService final {
 
  private:
   store::Database& db_;
-  queue::QueueService& queue_;
   const Clock& clock_;
   std::chrono::seconds hold_ttl_;
 };

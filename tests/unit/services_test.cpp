@@ -70,7 +70,7 @@ class ServicesTest : public ::testing::Test {
   queue::QueueService queue_{
       *db_, clock_, {.max_active = 10, .admit_rate = 100, .active_ttl = 600s}};
   concerts::ConcertService concerts_{*db_, clock_};
-  reservations::ReservationService reservations_{*db_, queue_, clock_, 300s};
+  reservations::ReservationService reservations_{*db_, clock_, 300s};
   payments::BalanceService balances_{*db_, clock_};
   payments::PaymentService payments_{*db_, queue_, clock_};
   ConcertId concert_;
