@@ -1,0 +1,210 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+// Every statement the MariaDB/MySQL store runs. Values are always bound (`?`, in the
+// order noted where it is not the obvious one), never spliced. Each statement with
+// parameters is prepared once per connection and cached by its address
+// (Connection::query); those without run through the text protocol (Connection::exec).
+namespace concertd::store::mysql::queries {
+
+// Session setup, once per connection.
+//
+// READ COMMITTED for writes: every race is settled by a conditional UPDATE, which locks
+// the rows it changes whatever the level, and REPEATABLE READ would add gap and next-key
+// locks on the ranges scanned, serialising unrelated inserts (seats of other concerts,
+// queue entries, ledger rows) and making deadlocks more likely. Reads that need one
+// snapshot switch the session to REPEATABLE READ (kSetRepeatableRead).
+inline constexpr std::string_view kSetReadCommitted =
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+inline constexpr std::string_view kSetRepeatableRead =
+    "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+inline constexpr std::string_view kSetSqlMode =
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,"
+    "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'";
+inline constexpr std::string_view kSetTimeZoneUtc = "SET SESSION time_zone = '+00:00'";
+// Seconds.
+inline constexpr std::string_view kSetLockWaitTimeout =
+    "SET SESSION innodb_lock_wait_timeout = ?";
+
+inline constexpr std::string_view kStartTransaction = "START TRANSACTION";
+// A consistent snapshot from the first statement on (under REPEATABLE READ).
+inline constexpr std::string_view kStartReadOnly =
+    "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+inline constexpr std::string_view kCommit = "COMMIT";
+inline constexpr std::string_view kRollback = "ROLLBACK";
+
+inline constexpr std::string_view kReadyProbe = "SELECT 1 FROM queue_state WHERE id = 1";
+
+// Migrations. GET_LOCK is server-wide, so the name carries the database: nodes of one
+// database wait for each other, tests on other databases of the same server do not.
+// (Names are at most 64 characters; two databases sharing 40 leading ones only wait.)
+inline constexpr std::string_view kGetMigrationLock =
+    "SELECT GET_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)), ?)";  // seconds
+inline constexpr std::string_view kReleaseMigrationLock =
+    "SELECT RELEASE_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)))";
+inline constexpr std::string_view kCreateSchemaMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL"
+    ") ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin";
+inline constexpr std::string_view kMaxAppliedVersion =
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+inline constexpr std::string_view kMigrationApplied =
+    "SELECT 1 FROM schema_migrations WHERE version = ?";
+inline constexpr std::string_view kRecordMigration =
+    "INSERT INTO schema_migrations (version, name, applied_at)"
+    " VALUES (?, ?, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))";
+
+// UserStore. A taken username is the duplicate key users_username (error 1062).
+inline constexpr std::string_view kUsernameKey = "users_username";
+inline constexpr std::string_view kInsertUser =
+    "INSERT INTO users (id, username, password_hash) VALUES (?, ?, ?)";
+inline constexpr std::string_view kFindUserByName =
+    "SELECT id, username, password_hash FROM users WHERE username = ?";
+inline constexpr std::string_view kUserExists = "SELECT 1 FROM users WHERE id = ?";
+
+// QueueStore.
+inline constexpr std::string_view kFindLiveEntry =  // user, now
+    "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
+    " WHERE user_id = ? AND (status = 'WAITING' OR (status = 'ACTIVE' AND expires_at > ?))"
+    " ORDER BY number DESC LIMIT 1";
+// The number is the AUTO_INCREMENT value, read back with the insert id.
+inline constexpr std::string_view kEnqueue =
+    "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)";
+inline constexpr std::string_view kEntryIsActive =  // number, user, now
+    "SELECT 1 FROM queue_entries"
+    " WHERE number = ? AND user_id = ? AND status = 'ACTIVE' AND expires_at > ?";
+inline constexpr std::string_view kNextWaiting =  // after, limit
+    "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
+    " WHERE status = 'WAITING' AND number > ? ORDER BY number LIMIT ?";
+inline constexpr std::string_view kActivateEntry =  // expires_at, number
+    "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ? WHERE number = ?";
+inline constexpr std::string_view kExpireEntry =
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?";
+inline constexpr std::string_view kExpireActiveOfUser =
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE user_id = ? AND status = 'ACTIVE'";
+inline constexpr std::string_view kExpireLapsedEntries =
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?";
+inline constexpr std::string_view kSetAdmittedUpTo =
+    "UPDATE queue_state SET admitted_up_to = ? WHERE id = 1";
+// Entries are never deleted, so the highest number stored is the highest handed out.
+inline constexpr std::string_view kQueueCounters =
+    "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries)"
+    " FROM queue_state WHERE id = 1";
+inline constexpr std::string_view kActiveEntries =
+    "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
+    " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number";
+
+// ConcertStore.
+inline constexpr std::string_view kInsertConcert =
+    "INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)";
+inline constexpr std::string_view kInsertSeat =
+    "INSERT INTO seats (concert_id, seat_number, price) VALUES (?, ?, ?)";
+// Seats go in kSeatBatch at a time (then one by one), so that a concert of 100,000 seats
+// is a few hundred round trips rather than 100,000.
+inline constexpr std::size_t kSeatBatch = 200;
+namespace detail {
+inline constexpr std::string_view kInsertSeatsHead =
+    "INSERT INTO seats (concert_id, seat_number, price) VALUES (?, ?, ?)";
+inline constexpr std::string_view kInsertSeatsRow = ", (?, ?, ?)";
+constexpr auto insert_seats_sql() {
+  std::array<char, kInsertSeatsHead.size() + (kSeatBatch - 1) * kInsertSeatsRow.size()> out{};
+  std::size_t n = 0;
+  for (const char c : kInsertSeatsHead) out[n++] = c;
+  for (std::size_t row = 1; row < kSeatBatch; ++row) {
+    for (const char c : kInsertSeatsRow) out[n++] = c;
+  }
+  return out;
+}
+inline constexpr auto kInsertSeatsText = insert_seats_sql();
+}  // namespace detail
+inline constexpr std::string_view kInsertSeats{detail::kInsertSeatsText.data(),
+                                               detail::kInsertSeatsText.size()};
+inline constexpr std::string_view kUpcomingConcerts =  // now, from
+    "SELECT c.id, c.name, c.date, COUNT(s.seat_number) FROM concerts c"
+    " LEFT JOIN seats s ON s.concert_id = c.id"
+    "  AND (s.state = 'FREE' OR (s.state = 'HELD' AND s.hold_expires_at <= ?))"
+    " WHERE c.date >= ? GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id";
+inline constexpr std::string_view kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
+inline constexpr std::string_view kConcertSeats =  // now, concert
+    "SELECT seat_number, price,"
+    " state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?)"
+    " FROM seats WHERE concert_id = ? ORDER BY seat_number";
+inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+
+// ReservationStore. The hold is one conditional UPDATE: the row lock of the write
+// settles races, and no value read earlier decides it. Neither MariaDB nor MySQL has
+// UPDATE ... RETURNING, so the price is read after the UPDATE took the seat (kSeatPrice):
+// the write decided already, and the row stays locked until the transaction ends.
+inline constexpr std::string_view kTryHoldSeat =  // holder, reservation, expires, concert,
+                                                  // seat, now
+    "UPDATE seats SET state = 'HELD', holder = ?, reservation_id = ?, hold_expires_at = ?"
+    " WHERE concert_id = ? AND seat_number = ?"
+    " AND (state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?))";
+inline constexpr std::string_view kSeatPrice =
+    "SELECT price FROM seats WHERE concert_id = ? AND seat_number = ?";
+inline constexpr std::string_view kSeatExists =
+    "SELECT 1 FROM seats WHERE concert_id = ? AND seat_number = ?";
+inline constexpr std::string_view kLiveHolds =
+    "SELECT COUNT(*) FROM seats WHERE holder = ? AND state = 'HELD' AND hold_expires_at > ?";
+inline constexpr std::string_view kInsertReservation =
+    "INSERT INTO reservations"
+    " (id, user_id, concert_id, seat_number, price, status, created_at, expires_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr std::string_view kFindReservation =
+    "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
+    " FROM reservations WHERE id = ?";
+inline constexpr std::string_view kReleaseSeat =  // concert, seat, reservation, now
+    "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
+    " hold_expires_at = NULL"
+    " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
+    " AND hold_expires_at > ?";
+inline constexpr std::string_view kSellSeat =  // concert, seat, reservation, now
+    "UPDATE seats SET state = 'SOLD', hold_expires_at = NULL"
+    " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
+    " AND hold_expires_at > ?";
+inline constexpr std::string_view kSetReservationStatus =  // status, id
+    "UPDATE reservations SET status = ? WHERE id = ?";
+inline constexpr std::string_view kFreeLapsedSeats =
+    "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
+    " hold_expires_at = NULL WHERE state = 'HELD' AND hold_expires_at <= ?";
+inline constexpr std::string_view kExpireLapsedReservations =
+    "UPDATE reservations SET status = 'EXPIRED' WHERE status = 'HELD' AND expires_at <= ?";
+
+// LedgerStore. The balance column and the ledger row change in the same transaction;
+// the WHERE clauses keep the balance within 0..INT64_MAX. The new balance is read back
+// after the UPDATE (no RETURNING), from the row it locked.
+inline constexpr std::string_view kBalance = "SELECT balance FROM users WHERE id = ?";
+inline constexpr std::string_view kCreditBalance =  // amount, user, amount
+    "UPDATE users SET balance = balance + ?"
+    " WHERE id = ? AND balance <= 9223372036854775807 - ?";
+inline constexpr std::string_view kDebitBalance =  // amount, user, amount
+    "UPDATE users SET balance = balance - ? WHERE id = ? AND balance >= ?";
+inline constexpr std::string_view kInsertLedgerRow =
+    "INSERT INTO ledger (user_id, kind, amount, payment_id, created_at)"
+    " VALUES (?, ?, ?, ?, ?)";
+
+// PaymentStore.
+inline constexpr std::string_view kInsertPayment =
+    "INSERT INTO payments (id, reservation_id, user_id, amount, created_at)"
+    " VALUES (?, ?, ?, ?, ?)";
+
+// IdempotencyStore.
+inline constexpr std::string_view kFindIdempotencyKey =
+    "SELECT fingerprint, outcome FROM idempotency_keys"
+    " WHERE user_id = ? AND idempotency_key = ?";
+inline constexpr std::string_view kInsertIdempotencyKey =
+    "INSERT INTO idempotency_keys (user_id, idempotency_key, fingerprint, outcome, created_at)"
+    " VALUES (?, ?, ?, ?, ?)";
+inline constexpr std::string_view kPurgeIdempotencyKeys =
+    "DELETE FROM idempotency_keys WHERE created_at < ?";
+
+// SettingsStore. On a duplicate the row is left as it was (unlike INSERT IGNORE, which
+// would also turn other errors into warnings).
+inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?";
+inline constexpr std::string_view kPutSettingIfAbsent =
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = name";
+
+}  // namespace concertd::store::mysql::queries

@@ -1,0 +1,91 @@
+#include "store/mysql/url.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+namespace concertd::store::mysql {
+namespace {
+
+std::optional<Endpoint> fail(std::string* why, std::string reason) {
+  if (why != nullptr) *why = std::move(reason);
+  return std::nullopt;
+}
+
+// A database name MySQL accepts unquoted-or-quoted alike and that is safe in messages.
+bool valid_database(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '$' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Endpoint::redacted() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return "mysql://" + user + "@" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) +
+         "/" + database;
+}
+
+std::optional<Endpoint> parse_url(std::string_view url, std::string* why) {
+  constexpr std::string_view kShape = "expected mysql://USER:PASS@HOST:PORT/DB";
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return fail(why, std::string(kShape));
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme() != "mysql") return fail(why, std::string(kShape));
+  if (!u.has_authority() || !u.has_userinfo()) {
+    return fail(why, "missing USER:PASS@ (" + std::string(kShape) + ")");
+  }
+  if (u.has_query() || u.has_fragment()) return fail(why, "no ?query or #fragment allowed");
+
+  Endpoint out;
+  out.user = u.user();
+  out.password = u.password();
+  if (out.user.empty()) return fail(why, "missing USER");
+  switch (u.host_type()) {
+    case boost::urls::host_type::name:
+    case boost::urls::host_type::ipv4:
+      out.host = u.host();  // decoded
+      break;
+    case boost::urls::host_type::ipv6:
+      out.host = u.host_address();  // without brackets
+      break;
+    default:
+      return fail(why, "unsupported HOST");
+  }
+  if (out.host.empty()) return fail(why, "missing HOST");
+  if (u.has_port()) {
+    if (u.port().empty() || u.port_number() == 0) return fail(why, "PORT must be 1..65535");
+    // port_number() is 0 for values that do not fit 16 bits; also reject leading junk.
+    out.port = u.port_number();
+    if (std::to_string(out.port) != u.port()) return fail(why, "PORT must be 1..65535");
+  }
+  std::string path = u.path();  // decoded
+  if (path.size() < 2 || path.front() != '/') return fail(why, "missing /DB");
+  out.database = path.substr(1);
+  if (!valid_database(out.database)) {
+    return fail(why, "DB must be 1-64 characters of letters, digits, '_', '$', '-'");
+  }
+  return out;
+}
+
+std::string redact_url(std::string_view url) {
+  if (!url.starts_with("mysql://")) return std::string(url);
+  const auto authority_end = url.find_first_of("/?#", 8);
+  const auto authority = url.substr(8, authority_end == std::string_view::npos
+                                           ? std::string_view::npos
+                                           : authority_end - 8);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  const auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  std::string out(url.substr(0, 8 + colon + 1));
+  out += "***";
+  out += url.substr(8 + at);
+  return out;
+}
+
+}  // namespace concertd::store::mysql
