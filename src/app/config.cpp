@@ -6,6 +6,10 @@
 #include <limits>
 #include <thread>
 
+#ifdef CONCERTD_WITH_MYSQL
+#include "store/mysql/url.hpp"
+#endif
+
 namespace concertd::app {
 namespace {
 
@@ -73,11 +77,24 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     config.listen_host = host;
     config.listen_port = *port;
   } else if (flag == "--database") {
-    if (value.starts_with("mysql://")) {
-      return std::string(flag) + ": mysql:// databases are not supported yet; use sqlite:PATH";
+    // Never echo the value itself: it may carry a password.
+    const auto bad_url = [&](std::string_view what) {
+      return std::string(flag) + ": " + std::string(what) + ", got '" + redact_database_url(value) +
+             "'";
+    };
+    if (is_mysql_url(value)) {
+#ifdef CONCERTD_WITH_MYSQL
+      std::string why;
+      if (!store::mysql::parse_url(value, &why)) return bad_url(why);
+      config.database_url = value;
+      config.sqlite_path.clear();
+      return std::nullopt;
+#else
+      return std::string(flag) + ": this build has no MySQL support; use sqlite:PATH";
+#endif
     }
     if (!value.starts_with("sqlite:") || value.size() == 7) {
-      return bad("expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB");
+      return bad_url("expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB");
     }
     config.database_url = value;
     config.sqlite_path = value.substr(7);
@@ -156,6 +173,22 @@ std::string usage() {
     text += '\n';
   }
   return text;
+}
+
+bool is_mysql_url(std::string_view url) { return url.starts_with("mysql://"); }
+
+std::string redact_database_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const auto start = scheme_end + 3;
+  const auto end = std::min(url.find_first_of("/?#", start), url.size());
+  const auto authority = url.substr(start, end - start);
+  const auto at = authority.rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  const auto colon = authority.substr(0, at).find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, start + colon + 1)) + "***" +
+         std::string(url.substr(start + at));
 }
 
 }  // namespace concertd::app

@@ -15,8 +15,10 @@ namespace concertd::app {
 struct Config {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
+  // sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB (checked); contains the password, so
+  // show it only through redact_database_url().
   std::string database_url = "sqlite:concert.db";
-  std::string sqlite_path = "concert.db";  // from database_url
+  std::string sqlite_path = "concert.db";  // from a sqlite: database_url, else empty
   std::optional<std::string> jwt_secret;
   std::optional<std::string> admin_key;
   std::chrono::seconds hold_ttl{300};
@@ -40,5 +42,11 @@ using ParsedCommandLine = std::variant<Config, ShowHelp, BadUsage>;
     const std::function<std::optional<std::string>(const char*)>& getenv);
 
 [[nodiscard]] std::string usage();
+
+// True for mysql:// URLs, false for sqlite: ones.
+[[nodiscard]] bool is_mysql_url(std::string_view url);
+
+// `url` for messages and logs: the password of SCHEME://USER:PASS@... becomes ***.
+[[nodiscard]] std::string redact_database_url(std::string_view url);
 
 }  // namespace concertd::app

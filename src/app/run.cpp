@@ -22,6 +22,9 @@
 #include "queue/queue_service.hpp"
 #include "reservations/reservation_service.hpp"
 #include "store/sqlite/sqlite_database.hpp"
+#ifdef CONCERTD_WITH_MYSQL
+#include "store/mysql/mysql_database.hpp"
+#endif
 #include "users/tokens.hpp"
 #include "users/user_service.hpp"
 
@@ -38,6 +41,20 @@ constexpr auto kAdmitEvery = 100ms;
 constexpr auto kSweepEvery = 1s;
 constexpr auto kPurgeKeysEvery = 1h;
 constexpr auto kDrainDeadline = 10s;
+
+// Throws std::runtime_error with a one-line message (no password) when it cannot.
+std::unique_ptr<store::Database> open_database(const Config& config) {
+  if (is_mysql_url(config.database_url)) {
+#ifdef CONCERTD_WITH_MYSQL
+    // As many connections as threads that run database work: none ever waits for one.
+    return store::mysql::MysqlDatabase::open(config.database_url,
+                                             {.max_connections = kBlockingThreads});
+#else
+    throw std::runtime_error("this build has no MySQL support");
+#endif
+  }
+  return store::sqlite::SqliteDatabase::open(config.sqlite_path);
+}
 
 std::string jwt_secret(const Config& config, store::Database& db) {
   if (config.jwt_secret) return *config.jwt_secret;
@@ -85,14 +102,26 @@ int run(const Config& config) {
   }
   std::unique_ptr<store::Database> db;
   try {
-    db = store::sqlite::SqliteDatabase::open(config.sqlite_path);
+    db = open_database(config);
   } catch (const std::exception& e) {
-    std::cerr << "concertd: --database " << config.database_url << ": " << e.what() << '\n';
+    std::cerr << "concertd: --database " << redact_database_url(config.database_url) << ": "
+              << e.what() << '\n';
     return 2;
   }
 
+  // The database answered at open but may fail before we serve: a clear line, not abort().
+  const auto startup_failed = [](const std::exception& e) {
+    std::cerr << "concertd: the database failed during startup: " << e.what() << '\n';
+    return 1;
+  };
   const SystemClock clock;
-  users::TokenService tokens(jwt_secret(config, *db), clock);
+  std::string secret;
+  try {
+    secret = jwt_secret(config, *db);
+  } catch (const std::exception& e) {
+    return startup_failed(e);
+  }
+  users::TokenService tokens(std::move(secret), clock);
   users::UserService users(*db);
   queue::QueueService queue(*db, clock,
                             {.max_active = config.max_active,
@@ -102,8 +131,12 @@ int run(const Config& config) {
   reservations::ReservationService reservations(*db, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
   payments::PaymentService payments(*db, queue, clock);
-  queue.restore();
-  if (config.demo && concerts.seed_demo()) spdlog::info(R"("event":"demo_data_created")");
+  try {
+    queue.restore();
+    if (config.demo && concerts.seed_demo()) spdlog::info(R"("event":"demo_data_created")");
+  } catch (const std::exception& e) {
+    return startup_failed(e);
+  }
 
   net::io_context ioc(static_cast<int>(config.threads));
   net::thread_pool blocking(kBlockingThreads);
@@ -133,7 +166,7 @@ int run(const Config& config) {
   spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{})",
                log::quote(server->local_endpoint().address().to_string() + ":" +
                           std::to_string(server->local_endpoint().port())),
-               log::quote("sqlite"), config.threads);
+               log::quote(is_mysql_url(config.database_url) ? "mysql" : "sqlite"), config.threads);
 
   std::vector<std::jthread> io_threads;
   for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });

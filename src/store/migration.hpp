@@ -20,3 +20,9 @@ using store::Migration;
 // The embedded files of src/store/sqlite/migrations, in version order.
 std::span<const Migration> migrations();
 }  // namespace concertd::store::sqlite
+
+namespace concertd::store::mysql {
+using store::Migration;
+// The embedded files of src/store/mysql/migrations, in version order.
+std::span<const Migration> migrations();
+}  // namespace concertd::store::mysql

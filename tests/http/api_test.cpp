@@ -1142,7 +1142,14 @@ TEST(CommandLine, BadNumberIsUsageError) {
 TEST(CommandLine, MissingValueIsUsageError) { expect_usage_error({"--hold-ttl"}); }
 
 TEST(CommandLine, UnusableDatabaseIsUsageError) {
-  expect_usage_error({"--database", "mysql://u:p@h:1/db"});
+  // Nothing listens on port 1: refused at once, so the error comes before any listening.
+  expect_usage_error({"--database", "mysql://u:s3cret-pw@127.0.0.1:1/db"});
+  expect_usage_error({"--database", "mysql://u:s3cret-pw@127.0.0.1:99999/db"});
+  const auto r = run_concertd({"--listen", "127.0.0.1:" + std::to_string(pick_free_port()),
+                               "--database", "mysql://u:s3cret-pw@127.0.0.1:1/db"},
+                              10s);
+  EXPECT_EQ(r.err.find("s3cret-pw"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mysql://u:***@127.0.0.1:1/db"), std::string::npos) << r.err;
   expect_usage_error({"--database", "sqlite:/nonexistent-dir/x.db"});
   expect_usage_error({"--database", "postgres://localhost/db"});
 }

@@ -54,11 +54,46 @@ TEST(CommandLine, BadInputIsBadUsage) {
                                                   {"--listen", "localhost"},
                                                   {"--listen", "127.0.0.1:99999"},
                                                   {"--database", "postgres://x"},
-                                                  {"--database", "mysql://u:p@127.0.0.1:3306/db"},
                                                   {"--demo=yes"}}) {
     EXPECT_TRUE(std::holds_alternative<BadUsage>(parse(args))) << args.front();
   }
   EXPECT_TRUE(std::holds_alternative<BadUsage>(parse({}, {{"CONCERT_ADMIT_RATE", "fast"}})));
+}
+
+#ifdef CONCERTD_WITH_MYSQL
+TEST(CommandLine, MysqlUrlIsAccepted) {
+  const auto config = std::get<Config>(parse({"--database", "mysql://u:p%40ss@127.0.0.1:3306/db"}));
+  EXPECT_EQ(config.database_url, "mysql://u:p%40ss@127.0.0.1:3306/db");
+  EXPECT_TRUE(is_mysql_url(config.database_url));
+  EXPECT_TRUE(config.sqlite_path.empty());
+  const auto from_env =
+      std::get<Config>(parse({}, {{"CONCERT_DATABASE", "mysql://app:pw@db.internal/shop"}}));
+  EXPECT_EQ(from_env.database_url, "mysql://app:pw@db.internal/shop");
+}
+
+TEST(CommandLine, MalformedMysqlUrlIsBadUsageThatHidesThePassword) {
+  for (const char* url :
+       {"mysql://", "mysql://db.internal/shop", "mysql://u:s3cret-pw@h:99999/db",
+        "mysql://u:s3cret-pw@h:0/db", "mysql://u:s3cret-pw@h:1/", "mysql://u:s3cret-pw@h/a/b",
+        "mysql://u:s3cret-pw@h/db?ssl=1", "mysql://u:s3cret-pw@/db"}) {
+    const auto parsed = parse({"--database", url});
+    ASSERT_TRUE(std::holds_alternative<BadUsage>(parsed)) << url;
+    const auto& message = std::get<BadUsage>(parsed).message;
+    EXPECT_EQ(message.find("s3cret-pw"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  const auto from_env = parse({}, {{"CONCERT_DATABASE", "mysql://u:s3cret-pw@h:99999/db"}});
+  ASSERT_TRUE(std::holds_alternative<BadUsage>(from_env));
+  EXPECT_EQ(std::get<BadUsage>(from_env).message.find("s3cret-pw"), std::string::npos);
+}
+#endif
+
+TEST(CommandLine, DatabaseUrlsAreShownWithoutTheirPassword) {
+  EXPECT_EQ(redact_database_url("mysql://u:s3cret@h:1/db"), "mysql://u:***@h:1/db");
+  EXPECT_EQ(redact_database_url("mysql://u:a@b@h/db"), "mysql://u:***@h/db");
+  EXPECT_EQ(redact_database_url("postgres://u:s3cret@h/db"), "postgres://u:***@h/db");
+  EXPECT_EQ(redact_database_url("mysql://u@h:1/db"), "mysql://u@h:1/db");
+  EXPECT_EQ(redact_database_url("sqlite:/var/lib/x@y:z.db"), "sqlite:/var/lib/x@y:z.db");
 }
 
 TEST(CommandLine, UsageListsEveryFlag) {

@@ -57,24 +57,24 @@ void init_library() {
 // The session (or the server) is gone: the connection must not be used again.
 bool is_connection_lost(unsigned code) {
   switch (code) {
-    case CR_CONNECTION_ERROR:     // 2002
-    case CR_CONN_HOST_ERROR:      // 2003
-    case CR_UNKNOWN_HOST:         // 2005
-    case CR_SERVER_GONE_ERROR:    // 2006
-    case CR_SERVER_LOST:          // 2013
-    case CR_COMMANDS_OUT_OF_SYNC: // 2014
-    case CR_SSL_CONNECTION_ERROR: // 2026
-    case CR_SERVER_LOST_EXTENDED: // 2055
-    case CR_ERR_NET_READ:         // 5013
-    case CR_ERR_NET_WRITE:        // 5014
-    case 1040:                    // ER_CON_COUNT_ERROR: too many connections
-    case 1053:                    // ER_SERVER_SHUTDOWN
-    case 1152:                    // ER_ABORTING_CONNECTION
-    case 1184:                    // ER_NEW_ABORTING_CONNECTION
-    case 1203:                    // ER_TOO_MANY_USER_CONNECTIONS
-    case 1927:                    // ER_CONNECTION_KILLED (MariaDB)
-    case 3169:                    // ER_SESSION_WAS_KILLED (MySQL)
-    case 4031:                    // ER_CLIENT_INTERACTION_TIMEOUT (MySQL)
+    case CR_CONNECTION_ERROR:      // 2002
+    case CR_CONN_HOST_ERROR:       // 2003
+    case CR_UNKNOWN_HOST:          // 2005
+    case CR_SERVER_GONE_ERROR:     // 2006
+    case CR_SERVER_LOST:           // 2013
+    case CR_COMMANDS_OUT_OF_SYNC:  // 2014
+    case CR_SSL_CONNECTION_ERROR:  // 2026
+    case CR_SERVER_LOST_EXTENDED:  // 2055
+    case CR_ERR_NET_READ:          // 5013
+    case CR_ERR_NET_WRITE:         // 5014
+    case 1040:                     // ER_CON_COUNT_ERROR: too many connections
+    case 1053:                     // ER_SERVER_SHUTDOWN
+    case 1152:                     // ER_ABORTING_CONNECTION
+    case 1184:                     // ER_NEW_ABORTING_CONNECTION
+    case 1203:                     // ER_TOO_MANY_USER_CONNECTIONS
+    case 1927:                     // ER_CONNECTION_KILLED (MariaDB)
+    case 3169:                     // ER_SESSION_WAS_KILLED (MySQL)
+    case 4031:                     // ER_CLIENT_INTERACTION_TIMEOUT (MySQL)
       return true;
     default:
       return false;
@@ -437,19 +437,16 @@ Connection::Connection(const Endpoint& endpoint, const Timeouts& timeouts,
   // open transaction: a lost connection is reported and the connection replaced instead.
   mysql_options(h, MYSQL_OPT_RECONNECT, &no);
   mysql_options(h, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  if (mysql_real_connect(h, endpoint.host.c_str(), endpoint.user.c_str(),
-                         endpoint.password.c_str(), endpoint.database.c_str(), endpoint.port,
-                         nullptr, CLIENT_FOUND_ROWS) == nullptr) {
+  if (mysql_real_connect(h, endpoint.host.c_str(), endpoint.user.c_str(), endpoint.password.c_str(),
+                         endpoint.database.c_str(), endpoint.port, nullptr,
+                         CLIENT_FOUND_ROWS) == nullptr) {
     // The client's text names the host, user and database at most, never the password.
-    throw StoreUnavailable("mysql: cannot connect to " + endpoint.redacted() + ": " +
-                           one_line(mysql_error(h)));
+    throw StoreUnavailable("mysql: cannot connect: " + one_line(mysql_error(h)));
   }
   exec(queries::kSetSqlMode);
   exec(queries::kSetTimeZoneUtc);
   exec(queries::kSetReadCommitted);
-  query(queries::kSetLockWaitTimeout)
-      .bind(1, static_cast<std::int64_t>(seconds(lock_wait)))
-      .run();
+  query(queries::kSetLockWaitTimeout).bind(1, static_cast<std::int64_t>(seconds(lock_wait))).run();
 }
 
 Connection::~Connection() {

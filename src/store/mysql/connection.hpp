@@ -158,6 +158,8 @@ class Connection final {
   // begin_transaction(), every statement throws that error again, so that nothing runs
   // outside the transaction the work believes it is in.
   void begin_transaction(std::string_view sql);
+  // The deadlock or lock wait timeout that ended the current transaction, else 0.
+  [[nodiscard]] unsigned aborted_by() const noexcept { return aborted_by_; }
 
   // Throws for the error of the last call on the connection (stmt: on that statement).
   [[noreturn]] void fail(st_mysql_stmt* stmt = nullptr);

@@ -26,8 +26,7 @@ inline constexpr std::string_view kSetSqlMode =
     "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'";
 inline constexpr std::string_view kSetTimeZoneUtc = "SET SESSION time_zone = '+00:00'";
 // Seconds.
-inline constexpr std::string_view kSetLockWaitTimeout =
-    "SET SESSION innodb_lock_wait_timeout = ?";
+inline constexpr std::string_view kSetLockWaitTimeout = "SET SESSION innodb_lock_wait_timeout = ?";
 
 inline constexpr std::string_view kStartTransaction = "START TRANSACTION";
 // A consistent snapshot from the first statement on (under REPEATABLE READ).

@@ -127,10 +127,11 @@ class MysqlSettingsStore final : public SettingsStore {
 
 // A connection with every store bound to it. Neither copyable nor movable: the
 // stores and the Tx refer to its members.
+// The isolation level of the transactions a session starts.
+enum class Isolation { kReadCommitted, kRepeatableRead };
+
 class Session final {
  public:
-  enum class Isolation { kReadCommitted, kRepeatableRead };
-
   Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait)
       : conn_(endpoint, timeouts, lock_wait) {}
   Session(const Session&) = delete;
@@ -138,8 +139,8 @@ class Session final {
 
   [[nodiscard]] Connection& connection() noexcept { return conn_; }
   [[nodiscard]] Tx& tx() noexcept { return tx_; }
-  // The session's isolation level for the transactions it starts; set only when it
-  // differs (Connection sessions start at READ COMMITTED).
+  // Sets the level of the transactions it starts from now on; a no-op when already set
+  // (connections start at READ COMMITTED).
   void set_isolation(Isolation isolation);
   [[nodiscard]] Isolation isolation() const noexcept { return isolation_; }
 

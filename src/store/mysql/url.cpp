@@ -72,20 +72,4 @@ std::optional<Endpoint> parse_url(std::string_view url, std::string* why) {
   return out;
 }
 
-std::string redact_url(std::string_view url) {
-  if (!url.starts_with("mysql://")) return std::string(url);
-  const auto authority_end = url.find_first_of("/?#", 8);
-  const auto authority = url.substr(8, authority_end == std::string_view::npos
-                                           ? std::string_view::npos
-                                           : authority_end - 8);
-  const auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  const auto colon = authority.substr(0, at).find(':');
-  if (colon == std::string_view::npos) return std::string(url);
-  std::string out(url.substr(0, 8 + colon + 1));
-  out += "***";
-  out += url.substr(8 + at);
-  return out;
-}
-
 }  // namespace concertd::store::mysql

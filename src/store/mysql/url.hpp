@@ -24,7 +24,4 @@ struct Endpoint {
 // `why` that does not contain the password.
 [[nodiscard]] std::optional<Endpoint> parse_url(std::string_view url, std::string* why = nullptr);
 
-// `url` with the password of a mysql:// URL replaced by "***"; other text unchanged.
-[[nodiscard]] std::string redact_url(std::string_view url);
-
 }  // namespace concertd::store::mysql

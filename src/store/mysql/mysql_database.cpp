@@ -1,0 +1,366 @@
+#include "store/mysql/mysql_database.hpp"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "common/error.hpp"
+#include "store/migration.hpp"
+#include "store/mysql/connection.hpp"
+#include "store/mysql/queries.hpp"
+#include "store/mysql/stores.hpp"
+
+namespace concertd::store::mysql {
+namespace {
+
+namespace q = queries;
+
+// How long open() waits for another node that is migrating the same database.
+constexpr std::int64_t kMigrationLockSeconds = 30;
+// Reads of the migration connection wait for GET_LOCK and for DDL, both slower than queries.
+constexpr std::chrono::seconds kMigrationReadTimeout{120};
+
+// "mysql: server has gone away" -> "server has gone away", for messages that name the
+// database instead.
+std::string reason(const std::exception& e) {
+  constexpr std::string_view kPrefix = "mysql: ";
+  std::string_view what = e.what();
+  if (what.starts_with(kPrefix)) what.remove_prefix(kPrefix.size());
+  return std::string(what);
+}
+
+bool blank_or_comment(std::string_view statement) {
+  while (!statement.empty()) {
+    const auto end = statement.find('\n');
+    auto line = statement.substr(0, end);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && !line.substr(first).starts_with("--")) return false;
+    if (end == std::string_view::npos) break;
+    statement.remove_prefix(end + 1);
+  }
+  return true;
+}
+
+// The statements of a migration file, in order: a ';' at the end of a line ends one.
+// (The server runs one statement per call unless CLIENT_MULTI_STATEMENTS is set, which
+// the store never sets, so that no text can smuggle in a second statement.)
+std::vector<std::string_view> split_statements(std::string_view sql) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  std::size_t pos = 0;
+  while (pos < sql.size()) {
+    const auto end = std::min(sql.find('\n', pos), sql.size());
+    auto line = sql.substr(pos, end - pos);
+    const auto last = line.find_last_not_of(" \t\r");
+    if (last != std::string_view::npos && line[last] == ';' &&
+        !line.substr(line.find_first_not_of(" \t")).starts_with("--")) {
+      const auto statement = sql.substr(start, pos + last - start);
+      if (!blank_or_comment(statement)) out.push_back(statement);
+      start = end + 1;
+    }
+    pos = end + 1;
+  }
+  if (start < sql.size() && !blank_or_comment(sql.substr(start))) {
+    out.push_back(sql.substr(start));
+  }
+  return out;
+}
+
+void release_migration_lock(Connection& conn) noexcept {
+  try {
+    (void)conn.query(q::kReleaseMigrationLock).step();
+  } catch (...) {
+    // Closing the connection releases it too.
+  }
+}
+
+// Applies every migration not recorded yet. MySQL DDL commits on its own, so a
+// transaction cannot make a step atomic: instead a named lock (GET_LOCK) keeps every
+// other node out while one migrates, and the versions are read only once it is held.
+void migrate(Connection& conn, const std::string& where) {
+  const auto all = migrations();
+  const std::int64_t known = all.empty() ? 0 : all.back().version;
+  try {
+    auto lock = conn.query(q::kGetMigrationLock);
+    lock.bind(1, kMigrationLockSeconds);
+    if (!lock.step() || lock.is_null(0) || lock.int64(0) != 1) {
+      throw std::runtime_error("cannot migrate database " + where +
+                               ": another node held the migration lock for " +
+                               std::to_string(kMigrationLockSeconds) + " s");
+    }
+  } catch (const MysqlError& e) {
+    throw std::runtime_error("cannot migrate database " + where + ": " + reason(e));
+  } catch (const StoreUnavailable& e) {
+    throw std::runtime_error("cannot migrate database " + where + ": " + reason(e));
+  }
+  std::int64_t applied = 0;
+  try {
+    conn.exec(q::kCreateSchemaMigrations);
+    auto row = conn.query(q::kMaxAppliedVersion);
+    if (row.step()) applied = row.int64(0);
+  } catch (const std::exception& e) {
+    release_migration_lock(conn);
+    throw std::runtime_error("cannot migrate database " + where + ": " + reason(e));
+  }
+  if (applied > known) {
+    release_migration_lock(conn);
+    throw std::runtime_error("database " + where + " has schema version " +
+                             std::to_string(applied) + ", newer than this build (" +
+                             std::to_string(known) + ")");
+  }
+  for (const auto& migration : all) {
+    try {
+      if (conn.query(q::kMigrationApplied).bind(1, std::int64_t{migration.version}).step()) {
+        continue;
+      }
+      for (const auto statement : split_statements(migration.sql)) conn.exec(statement);
+      conn.query(q::kRecordMigration)
+          .bind(1, std::int64_t{migration.version})
+          .bind(2, migration.name)
+          .run();
+    } catch (const std::exception& e) {
+      release_migration_lock(conn);
+      throw std::runtime_error("cannot migrate database " + where + " to version " +
+                               std::to_string(migration.version) + " (" +
+                               std::string(migration.name) + "): " + reason(e));
+    }
+  }
+  release_migration_lock(conn);
+}
+
+// A pause before running a transaction again, growing with each attempt; random so that
+// two transactions that deadlocked do not meet again in step.
+void back_off(int attempt) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const auto base = std::chrono::milliseconds(std::min(5 << std::min(attempt, 5), 100));
+  std::uniform_int_distribution<std::chrono::milliseconds::rep> jitter(base.count() / 2,
+                                                                       base.count() * 3 / 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(jitter(random)));
+}
+
+}  // namespace
+
+// A session borrowed from the pool for one call, returned (or, when its connection is
+// gone, closed) when destroyed.
+class MysqlDatabase::Lease final {
+ public:
+  Lease(MysqlDatabase& db, Isolation isolation) : db_(db) {
+    session_ = db.checkout(isolation, reused_);
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  ~Lease() {
+    const bool broken = discard_ || session_->connection().broken();
+    if (broken) session_.reset();
+    db_.checkin(std::move(session_));
+    if (broken) db_.discard_idle();
+  }
+
+  [[nodiscard]] Session& session() noexcept { return *session_; }
+  [[nodiscard]] Connection& connection() noexcept { return session_->connection(); }
+  [[nodiscard]] bool reused() const noexcept { return reused_; }
+
+  // Ends whatever transaction is open. Never throws: a connection that cannot roll back
+  // is closed, which makes the server roll back.
+  void rollback() noexcept {
+    try {
+      connection().exec(q::kRollback);
+    } catch (...) {
+      discard_ = true;
+    }
+  }
+
+ private:
+  MysqlDatabase& db_;
+  std::unique_ptr<Session> session_;
+  bool reused_ = false;
+  bool discard_ = false;
+};
+
+std::unique_ptr<MysqlDatabase> MysqlDatabase::open(const std::string& url, Options options) {
+  std::string why;
+  auto endpoint = parse_url(url, &why);
+  if (!endpoint) throw std::runtime_error("bad database URL: " + why);
+  options.max_connections = std::max<std::size_t>(options.max_connections, 1);
+  options.max_attempts = std::max(options.max_attempts, 1);
+  const std::string where = endpoint->redacted();
+  {
+    std::unique_ptr<Connection> conn;
+    try {
+      conn = std::make_unique<Connection>(*endpoint,
+                                          Timeouts{.connect = options.connect_timeout,
+                                                   .read = kMigrationReadTimeout,
+                                                   .write = options.write_timeout},
+                                          options.lock_wait_timeout);
+    } catch (const StoreUnavailable& e) {
+      throw std::runtime_error("cannot open database " + where + ": " + reason(e));
+    }
+    migrate(*conn, where);
+  }
+  std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(std::move(*endpoint), options));
+  try {
+    bool reused = false;  // fail now rather than on the first call
+    db->checkin(db->checkout(Isolation::kReadCommitted, reused));
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot open database " + where + ": " + reason(e));
+  }
+  return db;
+}
+
+MysqlDatabase::MysqlDatabase(Endpoint endpoint, Options options)
+    : endpoint_(std::move(endpoint)), options_(options) {}
+
+MysqlDatabase::~MysqlDatabase() = default;
+
+std::unique_ptr<Session> MysqlDatabase::connect() const {
+  return std::make_unique<Session>(endpoint_,
+                                   Timeouts{.connect = options_.connect_timeout,
+                                            .read = options_.read_timeout,
+                                            .write = options_.write_timeout},
+                                   options_.lock_wait_timeout);
+}
+
+std::unique_ptr<Session> MysqlDatabase::checkout(Isolation isolation, bool& reused) {
+  std::unique_lock lock(pool_mutex_);
+  const bool free = pool_cv_.wait_for(lock, options_.acquire_timeout, [this] {
+    return !idle_.empty() || open_ < options_.max_connections;
+  });
+  if (!free) throw StoreUnavailable("mysql: every connection is busy");
+  if (!idle_.empty()) {
+    // Most recently used first (its connection is the least likely to have timed out),
+    // preferring one already at the wanted isolation level.
+    auto it = std::find_if(idle_.rbegin(), idle_.rend(),
+                           [&](const auto& s) { return s->isolation() == isolation; });
+    if (it == idle_.rend()) it = idle_.rbegin();
+    auto session = std::move(*it);
+    idle_.erase(std::next(it).base());
+    reused = true;
+    return session;
+  }
+  ++open_;
+  lock.unlock();
+  reused = false;
+  try {
+    return connect();
+  } catch (...) {
+    checkin(nullptr);
+    throw;
+  }
+}
+
+void MysqlDatabase::checkin(std::unique_ptr<Session> session) {
+  std::unique_ptr<Session> closing;  // closed after the mutex is released
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (session && !session->connection().broken()) {
+      idle_.push_back(std::move(session));
+    } else {
+      closing = std::move(session);
+      --open_;
+    }
+  }
+  pool_cv_.notify_one();
+}
+
+void MysqlDatabase::discard_idle() {
+  std::vector<std::unique_ptr<Session>> closing;
+  {
+    std::lock_guard lock(pool_mutex_);
+    closing.swap(idle_);
+    open_ -= closing.size();
+  }
+  pool_cv_.notify_all();
+}
+
+std::unique_ptr<MysqlDatabase::Lease> MysqlDatabase::begin(Isolation isolation,
+                                                           std::string_view start) {
+  for (std::size_t tries = 1;; ++tries) {
+    auto lease = std::make_unique<Lease>(*this, isolation);
+    try {
+      lease->session().set_isolation(isolation);
+      lease->connection().begin_transaction(start);
+      return lease;
+    } catch (const StoreUnavailable&) {
+      // A pooled connection that died while idle: nothing ran on it, so take another
+      // (discard_idle() closes the other idle ones; the next lease is a new connection).
+      const bool stale = lease->reused() && lease->connection().broken();
+      if (!stale || tries > options_.max_connections) throw;
+    }
+  }
+}
+
+void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
+  for (int attempt = 1;; ++attempt) {
+    std::string lost;  // why this attempt lost a race, if it did
+    {
+      auto lease = begin(Isolation::kReadCommitted, q::kStartTransaction);
+      Connection& conn = lease->connection();
+      try {
+        if (!work(lease->session().tx())) {
+          lease->rollback();
+          return;
+        }
+        // The work swallowed a deadlock or lock wait timeout: the server rolled back what
+        // it wrote before, so committing the rest would keep part of it. Run it again.
+        if (const unsigned code = conn.aborted_by(); code != 0) {
+          throw MysqlError(
+              code, "mysql: the transaction was rolled back (error " + std::to_string(code) + ")");
+        }
+        try {
+          conn.exec(q::kCommit);
+        } catch (const StoreUnavailable& e) {
+          // Lost during COMMIT: committed or not, nobody here can tell (see the header).
+          if (conn.broken()) {
+            throw StoreUnavailable("mysql: connection lost during COMMIT, outcome unknown");
+          }
+          throw;
+        }
+        return;
+      } catch (const MysqlError& e) {
+        lease->rollback();
+        if (!e.retryable()) throw;
+        lost = e.what();
+      } catch (const LostRace& e) {
+        lease->rollback();
+        lost = e.what();
+      } catch (...) {
+        lease->rollback();
+        throw;
+      }
+    }
+    if (attempt >= options_.max_attempts) {
+      throw StoreUnavailable("mysql: gave up after " + std::to_string(attempt) +
+                             " attempts: " + reason(std::runtime_error(lost)));
+    }
+    back_off(attempt);
+  }
+}
+
+void MysqlDatabase::read(const std::function<void(Tx&)>& work) {
+  auto lease = begin(Isolation::kRepeatableRead, q::kStartReadOnly);
+  try {
+    work(lease->session().tx());
+    lease->connection().exec(q::kCommit);
+  } catch (...) {
+    lease->rollback();
+    throw;
+  }
+}
+
+bool MysqlDatabase::ready() {
+  std::lock_guard lock(probe_mutex_);
+  // Twice: the first attempt may find the probe's connection gone since the last call.
+  for (int i = 0; i < 2; ++i) {
+    try {
+      if (!probe_) probe_ = connect();
+      return probe_->connection().query(q::kReadyProbe).step();
+    } catch (const std::exception&) {
+      probe_.reset();
+    }
+  }
+  return false;
+}
+
+}  // namespace concertd::store::mysql
