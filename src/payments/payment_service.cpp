@@ -13,6 +13,9 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
   const std::string fingerprint =
       "pay|" + reservation_id.to_string() + "|" + std::to_string(amount.value());
   auto paid = store::write(db_, [&](store::Tx& tx) -> Result<PaymentId> {
+    // Serializes this user's payments: a second payment of one reservation then reads
+    // it CONFIRMED (ALREADY_PAID), and a keyed retry finds the first one's record.
+    if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
     if (idempotency_key) {
       auto earlier = replay(tx.idempotency.find(user, *idempotency_key), fingerprint);
       if (!earlier) return earlier.error();

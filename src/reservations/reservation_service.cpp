@@ -23,6 +23,8 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
   Reservation reservation{ReservationId::random(),  user, concert,        seat, Won{},
                           ReservationStatus::kHeld, now,  now + hold_ttl_};
   return store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
+    // Serializes this user's holds, so that two at once cannot both pass the limit.
+    if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
     if (!tx.queue.is_active(queue_number, user, now)) {
       return make_error(Errc::kQueueNotActive, "your place in the queue is not active");
     }

@@ -1,5 +1,6 @@
 // QueueStore: FIFO numbering, live entries and what the waiting room restores from.
 #include <algorithm>
+#include <latch>
 #include <thread>
 
 #include "contract/store_contract.hpp"
@@ -236,6 +237,30 @@ TEST_P(QueueStore, SnapshotLastNumberSurvivesExpiry) {
   const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); });
   EXPECT_EQ(snapshot.last_number, entry.number);
   EXPECT_EQ(snapshot.admitted_up_to, entry.number);
+}
+
+// An admitter that has seen entry N must have seen every entry below N, or it would
+// pass over one that committed late: numbers become visible in the order taken.
+TEST_P(QueueStore, EntriesBecomeVisibleInNumberOrder) {
+  const auto early = add_user();
+  const auto late = add_user();
+  std::latch numbered(1);
+  std::int64_t early_number = 0;
+  std::thread slow([&] {
+    db().write([&](store::Tx& tx) {
+      early_number = tx.queue.enqueue(early, kT0).number;
+      numbered.count_down();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return true;
+    });
+  });
+  numbered.wait();
+  const auto late_number =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(late, kT0); }).number;
+  const auto visible = query([&](store::Tx& tx) { return tx.queue.next_waiting(0, 10); });
+  slow.join();
+  EXPECT_GT(late_number, early_number);
+  EXPECT_EQ(numbers(visible), (std::vector<std::int64_t>{early_number, late_number}));
 }
 
 TEST_P(QueueStore, ConcurrentEnqueuesGetDistinctNumbers) {

@@ -63,15 +63,20 @@ inline constexpr std::string_view kInsertUser =
 inline constexpr std::string_view kFindUserByName =
     "SELECT id, username, password_hash FROM users WHERE username = ?";
 inline constexpr std::string_view kUserExists = "SELECT 1 FROM users WHERE id = ?";
+inline constexpr std::string_view kLockUser = "SELECT 1 FROM users WHERE id = ? FOR UPDATE";
 
 // QueueStore.
 inline constexpr std::string_view kFindLiveEntry =  // user, now
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE user_id = ? AND (status = 'WAITING' OR (status = 'ACTIVE' AND expires_at > ?))"
     " ORDER BY number DESC LIMIT 1";
-// The number is the AUTO_INCREMENT value, read back with the insert id.
-inline constexpr std::string_view kEnqueue =
-    "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)";
+// Taking a number locks the counter row until commit (see the migration).
+inline constexpr std::string_view kTakeQueueNumber =
+    "UPDATE queue_state SET last_number = last_number + 1 WHERE id = 1";
+inline constexpr std::string_view kTakenQueueNumber =
+    "SELECT last_number FROM queue_state WHERE id = 1";
+inline constexpr std::string_view kEnqueue =  // number, user, now
+    "INSERT INTO queue_entries (number, user_id, status, created_at) VALUES (?, ?, 'WAITING', ?)";
 inline constexpr std::string_view kEntryIsActive =  // number, user, now
     "SELECT 1 FROM queue_entries"
     " WHERE number = ? AND user_id = ? AND status = 'ACTIVE' AND expires_at > ?";
@@ -88,10 +93,8 @@ inline constexpr std::string_view kExpireLapsedEntries =
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?";
 inline constexpr std::string_view kSetAdmittedUpTo =
     "UPDATE queue_state SET admitted_up_to = ? WHERE id = 1";
-// Entries are never deleted, so the highest number stored is the highest handed out.
 inline constexpr std::string_view kQueueCounters =
-    "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries)"
-    " FROM queue_state WHERE id = 1";
+    "SELECT admitted_up_to, last_number FROM queue_state WHERE id = 1";
 inline constexpr std::string_view kActiveEntries =
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number";

@@ -111,6 +111,8 @@ std::optional<users::User> MysqlUserStore::find_by_username(std::string_view use
 
 bool MysqlUserStore::exists(UserId id) { return conn_.query(q::kUserExists).bind(1, id).step(); }
 
+bool MysqlUserStore::lock(UserId id) { return conn_.query(q::kLockUser).bind(1, id).step(); }
+
 // QueueStore
 
 std::optional<QueueEntry> MysqlQueueStore::find_live(UserId user, Timestamp now) {
@@ -121,9 +123,14 @@ std::optional<QueueEntry> MysqlQueueStore::find_live(UserId user, Timestamp now)
 }
 
 QueueEntry MysqlQueueStore::enqueue(UserId user, Timestamp now) {
-  conn_.query(q::kEnqueue).bind(1, user).bind(2, now).run();
-  if (conn_.insert_id() <= 0) throw MysqlError(0, "mysql: enqueue returned no number");
-  return QueueEntry{.number = conn_.insert_id(),
+  conn_.query(q::kTakeQueueNumber).run();
+  const std::int64_t number = [&] {
+    auto taken = conn_.query(q::kTakenQueueNumber);
+    if (!taken.step()) throw MysqlError(0, "mysql: queue_state is missing");
+    return taken.int64(0);
+  }();
+  conn_.query(q::kEnqueue).bind(1, number).bind(2, user).bind(3, now).run();
+  return QueueEntry{.number = number,
                     .user = user,
                     .status = QueueStatus::kWaiting,
                     .created_at = now,

@@ -22,6 +22,7 @@ class MysqlUserStore final : public users::UserStore {
   [[nodiscard]] Result<void> insert(const users::User& user) override;
   [[nodiscard]] std::optional<users::User> find_by_username(std::string_view username) override;
   [[nodiscard]] bool exists(UserId id) override;
+  [[nodiscard]] bool lock(UserId id) override;
 
  private:
   Connection& conn_;

@@ -125,6 +125,9 @@ std::optional<users::User> SqliteUserStore::find_by_username(std::string_view us
 
 bool SqliteUserStore::exists(UserId id) { return conn_.query(q::kUserExists).bind(1, id).step(); }
 
+// The one writer connection already runs every write transaction alone.
+bool SqliteUserStore::lock(UserId id) { return exists(id); }
+
 // QueueStore
 
 std::optional<QueueEntry> SqliteQueueStore::find_live(UserId user, Timestamp now) {

@@ -96,10 +96,9 @@ CREATE TABLE IF NOT EXISTS payments (
   CONSTRAINT payments_amount_not_negative CHECK (amount >= 0)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
--- AUTO_INCREMENT: a number is never handed out twice, even after a restart (InnoDB keeps
--- the counter since MariaDB 10.2.4 and MySQL 8.0).
+-- Numbers come from queue_state.last_number, not AUTO_INCREMENT: see queue_state.
 CREATE TABLE IF NOT EXISTS queue_entries (
-  number BIGINT NOT NULL AUTO_INCREMENT,
+  number BIGINT NOT NULL,
   user_id BINARY(16) NOT NULL,
   status VARCHAR(7) NOT NULL,
   created_at BIGINT NOT NULL,
@@ -113,9 +112,14 @@ CREATE TABLE IF NOT EXISTS queue_entries (
   CONSTRAINT queue_entries_active_expires CHECK (status <> 'ACTIVE' OR expires_at IS NOT NULL)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
+-- last_number hands out queue numbers under its row lock, held until the enqueue commits:
+-- numbers become visible in the order they were taken, so an admitter that has seen
+-- number N has seen every entry below N (AUTO_INCREMENT values can commit out of order,
+-- and the admitter would pass over the late one).
 CREATE TABLE IF NOT EXISTS queue_state (
   id INT NOT NULL,
   admitted_up_to BIGINT NOT NULL,
+  last_number BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (id),
   CONSTRAINT queue_state_single_row CHECK (id = 1)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
