@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "store/mysql/queries.hpp"
+#include "store/status_text.hpp"
 
 namespace concertd::store::mysql {
 namespace {
@@ -15,45 +16,15 @@ using queue::QueueEntry;
 using queue::QueueStatus;
 using reservations::Reservation;
 using reservations::ReservationStatus;
-
-std::string_view to_text(QueueStatus status) {
-  switch (status) {
-    case QueueStatus::kWaiting:
-      return "WAITING";
-    case QueueStatus::kActive:
-      return "ACTIVE";
-    case QueueStatus::kExpired:
-      return "EXPIRED";
-  }
-  throw std::logic_error("mysql: unknown queue status");
-}
+using store::to_text;
 
 QueueStatus queue_status(std::string_view text) {
-  for (auto status : {QueueStatus::kWaiting, QueueStatus::kActive, QueueStatus::kExpired}) {
-    if (to_text(status) == text) return status;
-  }
+  if (auto status = store::queue_status(text)) return *status;
   throw MysqlError(0, "mysql: stored queue status is unknown");
 }
 
-std::string_view to_text(ReservationStatus status) {
-  switch (status) {
-    case ReservationStatus::kHeld:
-      return "HELD";
-    case ReservationStatus::kConfirmed:
-      return "CONFIRMED";
-    case ReservationStatus::kExpired:
-      return "EXPIRED";
-    case ReservationStatus::kCancelled:
-      return "CANCELLED";
-  }
-  throw std::logic_error("mysql: unknown reservation status");
-}
-
 ReservationStatus reservation_status(std::string_view text) {
-  for (auto status : {ReservationStatus::kHeld, ReservationStatus::kConfirmed,
-                      ReservationStatus::kExpired, ReservationStatus::kCancelled}) {
-    if (to_text(status) == text) return status;
-  }
+  if (auto status = store::reservation_status(text)) return *status;
   throw MysqlError(0, "mysql: stored reservation status is unknown");
 }
 
