@@ -241,32 +241,6 @@ Result<NewConcert> new_concert_from_json(const json::object& object) {
   return NewConcert{std::string(*name), *date, std::move(*seats)};
 }
 
-std::string_view to_string(queue::QueueStatus status) noexcept {
-  switch (status) {
-    case queue::QueueStatus::kWaiting:
-      return "WAITING";
-    case queue::QueueStatus::kActive:
-      return "ACTIVE";
-    case queue::QueueStatus::kExpired:
-      return "EXPIRED";
-  }
-  return "EXPIRED";
-}
-
-std::string_view to_string(reservations::ReservationStatus status) noexcept {
-  switch (status) {
-    case reservations::ReservationStatus::kHeld:
-      return "HELD";
-    case reservations::ReservationStatus::kConfirmed:
-      return "CONFIRMED";
-    case reservations::ReservationStatus::kExpired:
-      return "EXPIRED";
-    case reservations::ReservationStatus::kCancelled:
-      return "CANCELLED";
-  }
-  return "EXPIRED";
-}
-
 std::string user_json(const users::User& user) {
   return json::serialize(
       json::object{{"userId", user.id.to_string()}, {"username", user.username}});

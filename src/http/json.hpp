@@ -98,8 +98,6 @@ struct NewConcert {
 [[nodiscard]] Result<NewConcert> new_concert_from_json(const boost::json::object& object);
 
 // Response bodies.
-[[nodiscard]] std::string_view to_string(queue::QueueStatus status) noexcept;
-[[nodiscard]] std::string_view to_string(reservations::ReservationStatus status) noexcept;
 
 [[nodiscard]] std::string user_json(const users::User& user);
 [[nodiscard]] std::string login_json(UserId user, std::string_view access_token,

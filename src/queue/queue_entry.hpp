@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -10,6 +11,27 @@
 namespace concertd::queue {
 
 enum class QueueStatus { kWaiting, kActive, kExpired };
+
+// The contract's spelling, used in JSON and in every store's tables.
+[[nodiscard]] constexpr std::string_view to_string(QueueStatus status) noexcept {
+  switch (status) {
+    case QueueStatus::kWaiting:
+      return "WAITING";
+    case QueueStatus::kActive:
+      return "ACTIVE";
+    case QueueStatus::kExpired:
+      return "EXPIRED";
+  }
+  return "EXPIRED";
+}
+
+// nullopt for text that spells no status.
+[[nodiscard]] constexpr std::optional<QueueStatus> parse_queue_status(std::string_view text) {
+  for (auto status : {QueueStatus::kWaiting, QueueStatus::kActive, QueueStatus::kExpired}) {
+    if (to_string(status) == text) return status;
+  }
+  return std::nullopt;
+}
 
 // One place in the waiting room. `number` is the FIFO order: strictly increasing
 // in the order users queued, assigned by the store.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "common/clock.hpp"
 #include "common/id.hpp"
@@ -12,6 +13,31 @@ namespace concertd::reservations {
 // Stored status. A HELD reservation whose expires_at has passed reads EXPIRED
 // (see effective_status) even before the sweeper rewrites it.
 enum class ReservationStatus { kHeld, kConfirmed, kExpired, kCancelled };
+
+// The contract's spelling, used in JSON and in every store's tables.
+[[nodiscard]] constexpr std::string_view to_string(ReservationStatus status) noexcept {
+  switch (status) {
+    case ReservationStatus::kHeld:
+      return "HELD";
+    case ReservationStatus::kConfirmed:
+      return "CONFIRMED";
+    case ReservationStatus::kExpired:
+      return "EXPIRED";
+    case ReservationStatus::kCancelled:
+      return "CANCELLED";
+  }
+  return "EXPIRED";
+}
+
+// nullopt for text that spells no status.
+[[nodiscard]] constexpr std::optional<ReservationStatus> parse_reservation_status(
+    std::string_view text) {
+  for (auto status : {ReservationStatus::kHeld, ReservationStatus::kConfirmed,
+                      ReservationStatus::kExpired, ReservationStatus::kCancelled}) {
+    if (to_string(status) == text) return status;
+  }
+  return std::nullopt;
+}
 
 struct Reservation {
   ReservationId id;

@@ -7,7 +7,6 @@
 #include <stdexcept>
 
 #include "store/sqlite/queries.hpp"
-#include "store/status_text.hpp"
 
 namespace concertd::store::sqlite {
 namespace {
@@ -19,15 +18,14 @@ using queue::QueueEntry;
 using queue::QueueStatus;
 using reservations::Reservation;
 using reservations::ReservationStatus;
-using store::to_text;
 
 QueueStatus queue_status(std::string_view text) {
-  if (auto status = store::queue_status(text)) return *status;
+  if (auto status = queue::parse_queue_status(text)) return *status;
   throw SqliteError(SQLITE_MISMATCH, "sqlite: stored queue status is unknown");
 }
 
 ReservationStatus reservation_status(std::string_view text) {
-  if (auto status = store::reservation_status(text)) return *status;
+  if (auto status = reservations::parse_reservation_status(text)) return *status;
   throw SqliteError(SQLITE_MISMATCH, "sqlite: stored reservation status is unknown");
 }
 
@@ -250,7 +248,7 @@ void SqliteReservationStore::insert(const Reservation& r) {
       .bind(3, r.concert)
       .bind(4, r.seat_number)
       .bind(5, r.price)
-      .bind(6, to_text(r.status))
+      .bind(6, to_string(r.status))
       .bind(7, r.created_at)
       .bind(8, r.expires_at)
       .run();
@@ -291,7 +289,7 @@ bool SqliteReservationStore::sell_seat(const Reservation& r, Timestamp now) {
 }
 
 void SqliteReservationStore::set_status(ReservationId id, ReservationStatus status) {
-  conn_.query(q::kSetReservationStatus).bind(1, id).bind(2, to_text(status)).run();
+  conn_.query(q::kSetReservationStatus).bind(1, id).bind(2, to_string(status)).run();
 }
 
 std::size_t SqliteReservationStore::sweep_lapsed(Timestamp now) {
