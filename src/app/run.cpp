@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
+#include "common/id.hpp"
 #include "common/log.hpp"
 #include "concerts/concert_service.hpp"
 #include "http/run_blocking.hpp"
@@ -38,6 +39,8 @@ using namespace std::chrono_literals;
 // connections and the memory Argon2id may take, and the size of a commit batch.
 constexpr std::size_t kBlockingThreads = 32;
 constexpr auto kAdmitEvery = 100ms;
+// Nodes sharing a database catch up with each other's queue counters this often.
+constexpr auto kRefreshQueueEvery = 200ms;
 constexpr auto kSweepEvery = 1s;
 constexpr auto kPurgeKeysEvery = 1h;
 constexpr auto kDrainDeadline = 10s;
@@ -123,10 +126,13 @@ int run(const Config& config) {
   }
   users::TokenService tokens(std::move(secret), clock);
   users::UserService users(*db);
+  // A shared database may have other nodes: each gets a name for the admitter lease.
+  const bool shared = is_mysql_url(config.database_url);
   queue::QueueService queue(*db, clock,
                             {.max_active = config.max_active,
                              .admit_rate = config.admit_rate,
-                             .active_ttl = config.active_ttl});
+                             .active_ttl = config.active_ttl},
+                            shared ? std::optional(Uuid::random().to_string()) : std::nullopt);
   concerts::ConcertService concerts(*db, clock);
   reservations::ReservationService reservations(*db, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
@@ -153,6 +159,11 @@ int run(const Config& config) {
   }
   server->start();
   net::co_spawn(ioc, stop_on_signal(ioc, *server), net::detached);
+  if (shared) {
+    net::co_spawn(ioc,
+                  every(blocking, kRefreshQueueEvery, "refresh_queue", [&] { queue.refresh(); }),
+                  net::detached);
+  }
   net::co_spawn(ioc, every(blocking, kAdmitEvery, "admit", [&] { return queue.admit(); }),
                 net::detached);
   net::co_spawn(ioc,
@@ -166,7 +177,7 @@ int run(const Config& config) {
   spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{})",
                log::quote(server->local_endpoint().address().to_string() + ":" +
                           std::to_string(server->local_endpoint().port())),
-               log::quote(is_mysql_url(config.database_url) ? "mysql" : "sqlite"), config.threads);
+               log::quote(shared ? "mysql" : "sqlite"), config.threads);
 
   std::vector<std::jthread> io_threads;
   for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });

@@ -69,6 +69,12 @@ class QueueStore {
   // Marks ACTIVE entries with expires_at <= now EXPIRED; returns how many.
   virtual std::size_t expire_lapsed(Timestamp now) = 0;
   virtual void set_admitted_up_to(std::int64_t number) = 0;
+  // The admitter lease of processes sharing the store: takes or renews it for `node`
+  // when it is free, lapsed (lease_until <= now) or already `node`'s. True when `node`
+  // now holds it until `lease_until`. In MySQL this also locks the counters' row until
+  // the transaction ends, so two admission rounds never interleave.
+  [[nodiscard]] virtual bool try_lead(std::string_view node, Timestamp now,
+                                      Timestamp lease_until) = 0;
   [[nodiscard]] virtual QueueSnapshot snapshot(Timestamp now) = 0;
 };
 

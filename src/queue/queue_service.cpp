@@ -14,8 +14,12 @@ struct AdmissionRound {
 
 }  // namespace
 
-QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config)
-    : db_(db), clock_(clock), room_(config) {}
+QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
+                           std::optional<std::string> node)
+    : db_(db), clock_(clock), node_(std::move(node)), room_([&] {
+        if (node_) config.abandon_after = std::chrono::seconds{0};
+        return config;
+      }()) {}
 
 void QueueService::restore() {
   const auto now = clock_.now();
@@ -48,12 +52,19 @@ Result<void> QueueService::require_active(std::int64_t number) {
 std::size_t QueueService::admit() {
   const auto now = clock_.now();
   const std::size_t budget = room_.admission_budget(now);
-  const auto start = room_.admitted_up_to();
-  if (budget == 0 || room_.counts().last_number <= start) return 0;
+  const auto known = room_.admitted_up_to();
+  // Alone on the store, memory is the whole truth: no write when there is nothing to do.
+  if (!node_ && (budget == 0 || room_.counts().last_number <= known)) return 0;
 
   const auto expires_at = now + room_.config().active_ttl;
-  const auto round = store::write(db_, [&](store::Tx& tx) {
-    AdmissionRound r{{}, start};
+  const auto round = store::write(db_, [&](store::Tx& tx) -> std::optional<AdmissionRound> {
+    AdmissionRound r{{}, known};
+    if (node_) {
+      // Renewed every round, with or without anyone to admit, so that the lease stays.
+      if (!tx.queue.try_lead(*node_, now, now + kAdmitterLease)) return std::nullopt;
+      r.reached = tx.queue.snapshot(now).admitted_up_to;
+    }
+    const auto start = r.reached;
     std::size_t scanned = 0;
     while (r.admitted.size() < budget && scanned < kMaxScannedPerRound) {
       auto next = tx.queue.next_waiting(r.reached, budget - r.admitted.size());
@@ -74,8 +85,15 @@ std::size_t QueueService::admit() {
     if (r.reached != start) tx.queue.set_admitted_up_to(r.reached);
     return r;
   });
-  room_.on_admitted(round.admitted, round.reached, now);
-  return round.admitted.size();
+  if (!round) return 0;  // another node admits
+  room_.on_admitted(round->admitted, round->reached, now);
+  return round->admitted.size();
+}
+
+void QueueService::refresh() {
+  const auto now = clock_.now();
+  const auto snapshot = store::read(db_, [&](store::Tx& tx) { return tx.queue.snapshot(now); });
+  room_.refresh(snapshot, now);
 }
 
 std::size_t QueueService::expire_lapsed() {

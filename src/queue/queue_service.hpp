@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -22,7 +24,15 @@ class QueueService final {
     QueueView view;
   };
 
-  QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config);
+  // How long the admitter lease lasts unless renewed: a node that died is replaced by
+  // another within this time. Admission rounds renew it many times over.
+  static constexpr std::chrono::seconds kAdmitterLease{3};
+
+  // `node`: set when other processes share the store (each with its own name). Then only
+  // the node holding the admitter lease admits, refresh() catches up with what the others
+  // wrote, and walked-away users are not detected (each node sees only its own polls).
+  QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
+               std::optional<std::string> node = std::nullopt);
 
   // Loads counters and ACTIVE entries from the store; call once before serving.
   void restore();
@@ -40,6 +50,9 @@ class QueueService final {
   // Rewrites ACTIVE entries past their TTL as EXPIRED in the store (reads already
   // treat them as expired); returns how many. Called by the sweeper.
   std::size_t expire_lapsed();
+  // Shared store only: loads the counters and ACTIVE entries other nodes wrote. Called by
+  // a timer (the contract's status answers are at most one period stale).
+  void refresh();
   // The user paid: their ACTIVE entry ends. Call after the payment committed.
   void on_paid(UserId user);
 
@@ -48,6 +61,7 @@ class QueueService final {
  private:
   store::Database& db_;
   const Clock& clock_;
+  const std::optional<std::string> node_;
   WaitingRoom room_;
 };
 

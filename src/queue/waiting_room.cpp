@@ -34,8 +34,22 @@ void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
   last_round_at_ = now;
 }
 
+void WaitingRoom::refresh(const QueueSnapshot& snapshot, Timestamp now) {
+  const std::lock_guard lock(mutex_);
+  advance_locked(snapshot.admitted_up_to);
+  std::erase_if(active_, [&](const auto& item) { return item.first <= snapshot.admitted_up_to; });
+  for (const auto& entry : snapshot.active) {
+    if (entry.expires_at) active_.emplace(entry.number, Active{entry.user, *entry.expires_at});
+  }
+  extend_locked(snapshot.last_number, now);
+}
+
 void WaitingRoom::on_enqueued(std::int64_t number, Timestamp now) {
   const std::lock_guard lock(mutex_);
+  extend_locked(number, now);
+}
+
+void WaitingRoom::extend_locked(std::int64_t number, Timestamp now) {
   if (number <= admitted_up_to_) return;
   const auto wanted = static_cast<std::size_t>(number - admitted_up_to_);
   if (last_seen_.size() < wanted) last_seen_.resize(wanted, epoch_seconds(now));
@@ -77,7 +91,7 @@ std::size_t WaitingRoom::admission_budget(Timestamp now) {
 
 bool WaitingRoom::abandoned(std::int64_t number, Timestamp now) const {
   const std::lock_guard lock(mutex_);
-  if (number <= admitted_up_to_) return false;
+  if (config_.abandon_after.count() == 0 || number <= admitted_up_to_) return false;
   const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
   if (index >= last_seen_.size()) return false;
   return epoch_seconds(now) - last_seen_[index] >

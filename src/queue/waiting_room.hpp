@@ -20,6 +20,7 @@ struct WaitingRoomConfig {
   std::chrono::seconds active_ttl{600};
   // A WAITING user who has not polled for this long is taken to have walked away:
   // when their turn comes they are skipped (EXPIRED) instead of taking an ACTIVE slot.
+  // Zero: never (processes sharing a store each see only the polls sent to them).
   std::chrono::seconds abandon_after{180};
 };
 
@@ -48,6 +49,10 @@ class WaitingRoom final {
   [[nodiscard]] const WaitingRoomConfig& config() const noexcept { return config_; }
 
   void restore(const QueueSnapshot& snapshot, Timestamp now);
+  // Catches up with a store that other processes write too: counters move forward only,
+  // and the ACTIVE entries become the snapshot's, except entries this process admitted
+  // after the snapshot was read (above its admitted_up_to).
+  void refresh(const QueueSnapshot& snapshot, Timestamp now);
   // A WAITING entry was committed. Idempotent; ignores entries already reached.
   void on_enqueued(std::int64_t number, Timestamp now);
   // The entry's state; for a WAITING entry it also records that its user is still there.
@@ -73,6 +78,8 @@ class WaitingRoom final {
 
   [[nodiscard]] double admission_rate_locked() const;
   void advance_locked(std::int64_t reached);
+  // Tracks entries up to `number` (if beyond what is known), as seen at `now`.
+  void extend_locked(std::int64_t number, Timestamp now);
 
   const WaitingRoomConfig config_;
   mutable std::mutex mutex_;

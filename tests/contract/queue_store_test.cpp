@@ -239,6 +239,19 @@ TEST_P(QueueStore, SnapshotLastNumberSurvivesExpiry) {
   EXPECT_EQ(snapshot.admitted_up_to, entry.number);
 }
 
+TEST_P(QueueStore, AdmitterLeaseGoesToOneNodeUntilItLapses) {
+  using namespace std::chrono_literals;
+  const auto lead = [&](std::string_view node, Timestamp now) {
+    return commit([&](store::Tx& tx) { return tx.queue.try_lead(node, now, now + 3s); });
+  };
+  EXPECT_TRUE(lead("node-a", kT0));
+  EXPECT_FALSE(lead("node-b", kT0 + 1s));
+  EXPECT_TRUE(lead("node-a", kT0 + 2s));  // renewed until kT0 + 5 s
+  EXPECT_FALSE(lead("node-b", kT0 + 4s));
+  EXPECT_TRUE(lead("node-b", kT0 + 5s));
+  EXPECT_FALSE(lead("node-a", kT0 + 6s));
+}
+
 // An admitter that has seen entry N must have seen every entry below N, or it would
 // pass over one that committed late: numbers become visible in the order taken.
 TEST_P(QueueStore, EntriesBecomeVisibleInNumberOrder) {

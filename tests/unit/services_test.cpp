@@ -258,6 +258,33 @@ TEST_F(ServicesTest, WalkedAwayFanIsSkippedAndRejoinsAtTheBack) {
   EXPECT_TRUE(queue_.join(gone.id).value().created);
 }
 
+TEST_F(ServicesTest, NodesSharingAStoreAdmitOnceInQueueOrder) {
+  const queue::WaitingRoomConfig narrow{.max_active = 2, .admit_rate = 100, .active_ttl = 600s};
+  queue::QueueService node_a{*db_, clock_, narrow, "node-a"};
+  queue::QueueService node_b{*db_, clock_, narrow, "node-b"};
+  node_a.restore();
+  node_b.restore();
+  std::vector<std::int64_t> numbers;
+  for (int i = 0; i < 3; ++i) {
+    const auto user = users_.sign_up("shared" + std::to_string(i), "correct horse").value();
+    numbers.push_back((i % 2 == 0 ? node_a : node_b).join(user.id).value().entry.number);
+  }
+  clock_.advance(1s);
+  node_a.refresh();
+  EXPECT_EQ(node_a.admit(), 2u);  // takes the lease
+  EXPECT_EQ(node_b.admit(), 0u);  // another node leads
+  node_b.refresh();
+  EXPECT_EQ(node_b.status(numbers[0]).status, QueueStatus::kActive);
+  EXPECT_EQ(node_b.status(numbers[1]).status, QueueStatus::kActive);
+  EXPECT_EQ(node_b.status(numbers[2]).position, 1);
+
+  // node-a dies: its lease lapses and node-b admits the next in line once a slot frees.
+  clock_.advance(601s);
+  node_b.refresh();
+  EXPECT_EQ(node_b.admit(), 1u);
+  EXPECT_EQ(node_b.status(numbers[2]).status, QueueStatus::kActive);
+}
+
 TEST_F(ServicesTest, RestartKeepsTheWaitingRoom) {
   const auto active = active_fan();
   const auto waiting = queued_fan();

@@ -150,5 +150,35 @@ TEST_F(WaitingRoomTest, RestoreBringsBackCountersAndActiveEntries) {
   EXPECT_EQ(room_.counts().waiting, 5);
 }
 
+TEST_F(WaitingRoomTest, RefreshCatchesUpWithAdmissionsByAnotherNode) {
+  enqueue(3);
+  const UserId user(Uuid::random());
+  room_.refresh({2, 5, {{2, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}},
+                clock_.now());
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(5, clock_.now()).position, 3);
+  EXPECT_EQ(room_.counts().last_number, 5);
+}
+
+TEST_F(WaitingRoomTest, StaleRefreshKeepsWhatThisNodeAdmittedSince) {
+  enqueue(2);
+  clock_.advance(1s);
+  ASSERT_EQ(admit_round(), 2u);
+  room_.refresh({0, 2, {}}, clock_.now());  // read before the admission committed
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.counts().admitted_up_to, 2);
+}
+
+TEST(WaitingRoom, ZeroAbandonAfterNeverSkipsAnyone) {
+  testing::FakeClock clock;
+  WaitingRoom room({.max_active = 3, .admit_rate = 2, .active_ttl = 60s, .abandon_after = 0s});
+  room.restore({}, clock.now());
+  room.on_enqueued(1, clock.now());
+  clock.advance(24h);
+  EXPECT_FALSE(room.abandoned(1, clock.now()));
+}
+
 }  // namespace
 }  // namespace concertd::queue

@@ -93,6 +93,9 @@ inline constexpr std::string_view kExpireLapsedEntries =
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?";
 inline constexpr std::string_view kSetAdmittedUpTo =
     "UPDATE queue_state SET admitted_up_to = ? WHERE id = 1";
+inline constexpr std::string_view kTakeLease =  // node, lease_until, node, now
+    "UPDATE queue_state SET leader = ?, lease_until = ?"
+    " WHERE id = 1 AND (leader = ? OR leader IS NULL OR lease_until <= ?)";
 inline constexpr std::string_view kQueueCounters =
     "SELECT admitted_up_to, last_number FROM queue_state WHERE id = 1";
 inline constexpr std::string_view kActiveEntries =

@@ -143,6 +143,11 @@ void MysqlQueueStore::set_admitted_up_to(std::int64_t number) {
   conn_.query(q::kSetAdmittedUpTo).bind(1, number).run();
 }
 
+bool MysqlQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp lease_until) {
+  conn_.query(q::kTakeLease).bind(1, node).bind(2, lease_until).bind(3, node).bind(4, now).run();
+  return matched_one(conn_);
+}
+
 queue::QueueSnapshot MysqlQueueStore::snapshot(Timestamp now) {
   queue::QueueSnapshot out;
   {

@@ -66,6 +66,9 @@ inline constexpr std::string_view kExpireLapsedEntries =
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?1";
 inline constexpr std::string_view kSetAdmittedUpTo =
     "UPDATE queue_state SET admitted_up_to = ?1 WHERE id = 1";
+inline constexpr std::string_view kTakeLease =  // node, now, lease_until
+    "UPDATE queue_state SET leader = ?1, lease_until = ?3"
+    " WHERE id = 1 AND (leader = ?1 OR leader IS NULL OR lease_until <= ?2)";
 // sqlite_sequence keeps the highest number ever handed out, even if rows went away.
 inline constexpr std::string_view kQueueCounters =
     "SELECT (SELECT admitted_up_to FROM queue_state WHERE id = 1),"

@@ -154,6 +154,11 @@ void SqliteQueueStore::set_admitted_up_to(std::int64_t number) {
   conn_.query(q::kSetAdmittedUpTo).bind(1, number).run();
 }
 
+bool SqliteQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp lease_until) {
+  conn_.query(q::kTakeLease).bind(1, node).bind(2, now).bind(3, lease_until).run();
+  return conn_.changes() == 1;
+}
+
 queue::QueueSnapshot SqliteQueueStore::snapshot(Timestamp now) {
   queue::QueueSnapshot out;
   {

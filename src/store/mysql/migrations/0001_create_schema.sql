@@ -120,6 +120,8 @@ CREATE TABLE IF NOT EXISTS queue_state (
   id INT NOT NULL,
   admitted_up_to BIGINT NOT NULL,
   last_number BIGINT NOT NULL DEFAULT 0,
+  leader VARBINARY(64),  -- the admitter lease: which node admits, and until when
+  lease_until BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (id),
   CONSTRAINT queue_state_single_row CHECK (id = 1)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -86,9 +86,12 @@ CREATE INDEX queue_entries_user ON queue_entries (user_id, status);
 CREATE INDEX queue_entries_status_number ON queue_entries (status, number);
 CREATE INDEX queue_entries_status_expires ON queue_entries (status, expires_at);
 
+-- leader/lease_until: the admitter lease, for processes sharing one database.
 CREATE TABLE queue_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  admitted_up_to INTEGER NOT NULL
+  admitted_up_to INTEGER NOT NULL,
+  leader TEXT,
+  lease_until INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO queue_state (id, admitted_up_to) VALUES (1, 0);
 
