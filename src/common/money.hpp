@@ -2,12 +2,11 @@
 
 #include <compare>
 #include <cstdint>
-#include <limits>
-#include <optional>
 
 namespace concertd {
 
-// An amount of Korean won. KRW has no minor unit, so amounts are whole numbers.
+// An amount of Korean won. KRW has no minor unit, so amounts are whole numbers. The
+// stores do the arithmetic (in conditional updates that keep balances in range).
 class Won final {
  public:
   constexpr Won() = default;
@@ -15,17 +14,6 @@ class Won final {
 
   [[nodiscard]] constexpr std::int64_t value() const noexcept { return amount_; }
   constexpr auto operator<=>(const Won&) const = default;
-
-  // nullopt when the sum would overflow.
-  [[nodiscard]] constexpr std::optional<Won> checked_add(Won other) const noexcept {
-    if (other.amount_ > 0 && amount_ > std::numeric_limits<std::int64_t>::max() - other.amount_) {
-      return std::nullopt;
-    }
-    return Won(amount_ + other.amount_);
-  }
-  [[nodiscard]] constexpr Won operator-(Won other) const noexcept {
-    return Won(amount_ - other.amount_);
-  }
 
  private:
   std::int64_t amount_ = 0;

@@ -29,12 +29,6 @@ TEST(CheckCharge, AcceptsOneToTenMillionWon) {
   EXPECT_EQ(check_charge(Won{10'000'001}).error().code, Errc::kInvalidAmount);
 }
 
-TEST(WonArithmetic, CheckedAddRefusesOverflow) {
-  const Won near_max{std::numeric_limits<std::int64_t>::max() - 10};
-  EXPECT_EQ(near_max.checked_add(Won{10}), Won{std::numeric_limits<std::int64_t>::max()});
-  EXPECT_FALSE(near_max.checked_add(Won{11}));
-}
-
 TEST_F(PaymentRulesTest, HeldReservationWithExactPriceIsPayable) {
   EXPECT_TRUE(check_payable(held(), owner_, Won{2000}, clock_.now()));
 }
