@@ -56,8 +56,6 @@ class QueueService final {
   // The user paid: their ACTIVE entry ends. Call after the payment committed.
   void on_paid(UserId user);
 
-  [[nodiscard]] WaitingRoom::Counts counts() const { return room_.counts(); }
-
  private:
   store::Database& db_;
   const Clock& clock_;
