@@ -6,6 +6,8 @@
 #include <latch>
 #include <map>
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -15,40 +17,6 @@
 
 namespace concertd::test {
 namespace {
-
-// One connected client per racer, so that connection setup is not part of the race.
-std::vector<std::unique_ptr<HttpClient>> connected_clients(std::uint16_t port, std::size_t n) {
-  std::vector<std::unique_ptr<HttpClient>> clients;
-  for (std::size_t i = 0; i < n; ++i) {
-    clients.push_back(std::make_unique<HttpClient>(port));
-    if (clients.back()->get("/healthz").status != 200) throw std::runtime_error("healthz");
-  }
-  return clients;
-}
-
-// Runs fn(i) for i in [0, n) on n threads released at the same moment; rethrows the first
-// exception any of them threw.
-template <class Fn>
-void run_together(std::size_t n, Fn fn) {
-  std::latch start(static_cast<std::ptrdiff_t>(n));
-  std::vector<std::exception_ptr> errors(n);
-  std::vector<std::thread> threads;
-  threads.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      try {
-        fn(i);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
-}
 
 // Admits every account: all join first (in parallel with the admission timer), then wait.
 void admit_all(HttpClient& http, std::vector<Account>& accounts) {
@@ -68,10 +36,38 @@ std::string show(const std::map<std::string, int>& counts) {
   return s;
 }
 
+enum class Store { kSqlite, kMariaDb };
+
+const char* store_name(Store store) { return store == Store::kSqlite ? "Sqlite" : "MariaDb"; }
+
+void PrintTo(Store store, std::ostream* os) { *os << store_name(store); }
+
+// Every race runs against a concertd on SQLite and on MariaDB (a fresh database per test;
+// skipped when CONCERTD_TEST_MYSQL_DSN is unset).
+class Races : public ::testing::TestWithParam<Store> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Store::kMariaDb) {
+      std::string why;
+      if (!mysql_available(why)) GTEST_SKIP() << why;
+      database_.emplace();
+    }
+  }
+
+  // `options` on this test's store.
+  ServerOptions on_store(ServerOptions options) const {
+    if (database_) options.database_url = database_->url();
+    return options;
+  }
+
+ private:
+  std::optional<TestDatabase> database_;
+};
+
 // (a) Many fans, one seat, one moment: exactly one hold.
-TEST(Races, OneSeatManyFansExactlyOneHold) {
+TEST_P(Races, OneSeatManyFansExactlyOneHold) {
   constexpr std::size_t kFans = 40;
-  ServerProcess server({.max_active = 1000, .threads = 4});
+  ServerProcess server(on_store({.max_active = 1000, .threads = 4}));
   HttpClient http(server.port());
   auto fans = make_accounts(server.port(), kFans, 8);
   admit_all(http, fans);
@@ -104,7 +100,7 @@ TEST(Races, OneSeatManyFansExactlyOneHold) {
     }
   }
 
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM seats WHERE state = 'HELD'"), 3);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM reservations WHERE status = 'HELD'"), 3);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM reservations"), 3);
@@ -117,13 +113,13 @@ TEST(Races, OneSeatManyFansExactlyOneHold) {
               1);
   }
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
 // One fan, eight seats at once: the hold limit of 4 holds under concurrency too.
-TEST(Races, ConcurrentHoldsRespectHoldLimit) {
+TEST_P(Races, ConcurrentHoldsRespectHoldLimit) {
   constexpr std::size_t kSeats = 8;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   HttpClient http(server.port());
   auto a = make_account(server.port());
   admit(http, a);
@@ -142,19 +138,19 @@ TEST(Races, ConcurrentHoldsRespectHoldLimit) {
     }
   }
   EXPECT_EQ(created, 4) << show(tally(responses));
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(
       db.scalar("SELECT count(*) FROM seats WHERE state = 'HELD' AND holder = ?1", {uuid(a.id)}),
       4);
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
 // (b) 300 charges from 30 threads to one user: every one counts, exactly once.
-TEST(Races, ConcurrentChargesAllCount) {
+TEST_P(Races, ConcurrentChargesAllCount) {
   constexpr std::size_t kThreads = 30;
   constexpr std::int64_t kPerThread = 10;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   const auto a = make_account(server.port());
   auto clients = connected_clients(server.port(), kThreads);
   std::vector<std::vector<Response>> responses(kThreads);
@@ -182,23 +178,23 @@ TEST(Races, ConcurrentChargesAllCount) {
   EXPECT_EQ(*new_balances.rbegin(), expected);
   HttpClient http(server.port());
   EXPECT_EQ(balance(http, a), expected);
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(
       db.scalar("SELECT count(*) FROM ledger WHERE user_id = ?1 AND kind = 'CHARGE'", {uuid(a.id)}),
       static_cast<std::int64_t>(kThreads) * kPerThread);
   EXPECT_EQ(db.scalar("SELECT sum(amount) FROM ledger WHERE user_id = ?1", {uuid(a.id)}), expected);
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
 // (c) A fan with 5000 won pays for four 2000-won seats at once (four is the hold limit,
 // so four distinct reservations is the most one user can race). Three such fans race at
 // the same time: 12 payments in flight. Per fan exactly two succeed and two get
 // INSUFFICIENT_BALANCE; the balance ends at 1000, never below 0.
-TEST(Races, ConcurrentPaymentsNeverOverdraw) {
+TEST_P(Races, ConcurrentPaymentsNeverOverdraw) {
   constexpr std::size_t kFans = 3;
   constexpr std::size_t kHolds = 4;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   HttpClient http(server.port());
   auto fans = make_accounts(server.port(), kFans);
   const auto concert = create_concert(http, kFans * kHolds, 2000);
@@ -233,22 +229,22 @@ TEST(Races, ConcurrentPaymentsNeverOverdraw) {
     EXPECT_EQ(paid, 2) << "fan " << f << ": " << show(tally(responses));
     EXPECT_EQ(balance(http, fans[f]), 1000);
   }
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM payments"), static_cast<std::int64_t>(kFans) * 2);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM ledger WHERE kind = 'PAYMENT'"),
             static_cast<std::int64_t>(kFans) * 2);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM seats WHERE state = 'SOLD'"),
             static_cast<std::int64_t>(kFans) * 2);
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
 enum class Keys { kNone, kDistinct, kSame };
 
 // (d) Five payments of one reservation at once: one payment, one debit.
-void race_payments_of_one_reservation(Keys keys) {
+void race_payments_of_one_reservation(Keys keys, const ServerOptions& options) {
   constexpr std::size_t kRacers = 5;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(options);
   HttpClient http(server.port());
   auto a = make_account(server.port());
   charge(http, a, 5000);
@@ -283,7 +279,7 @@ void race_payments_of_one_reservation(Keys keys) {
   EXPECT_EQ(payment_ids.size(), 1U);
   EXPECT_EQ(balance(http, a), 3000);
   EXPECT_EQ(get_reservation(http, rid, a.access).str("status"), "CONFIRMED");
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM payments WHERE reservation_id = ?1", {uuid(rid)}), 1);
   if (!payment_ids.empty()) {
     EXPECT_EQ(
@@ -293,25 +289,25 @@ void race_payments_of_one_reservation(Keys keys) {
                       {uuid(a.id)}),
             1);
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
-TEST(Races, ConcurrentPaymentsOfOneReservationWithoutKeys) {
-  race_payments_of_one_reservation(Keys::kNone);
+TEST_P(Races, ConcurrentPaymentsOfOneReservationWithoutKeys) {
+  race_payments_of_one_reservation(Keys::kNone, on_store({.threads = 4}));
 }
 
-TEST(Races, ConcurrentPaymentsOfOneReservationWithDistinctKeys) {
-  race_payments_of_one_reservation(Keys::kDistinct);
+TEST_P(Races, ConcurrentPaymentsOfOneReservationWithDistinctKeys) {
+  race_payments_of_one_reservation(Keys::kDistinct, on_store({.threads = 4}));
 }
 
-TEST(Races, ConcurrentPaymentsOfOneReservationWithSameKey) {
-  race_payments_of_one_reservation(Keys::kSame);
+TEST_P(Races, ConcurrentPaymentsOfOneReservationWithSameKey) {
+  race_payments_of_one_reservation(Keys::kSame, on_store({.threads = 4}));
 }
 
 // The same Idempotency-Key on concurrent charges: one charge, every 200 the same answer.
-TEST(Races, ConcurrentChargesWithSameKeyChargeOnce) {
+TEST_P(Races, ConcurrentChargesWithSameKeyChargeOnce) {
   constexpr std::size_t kRacers = 8;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   const auto a = make_account(server.port());
   auto clients = connected_clients(server.port(), kRacers);
   std::vector<Response> responses(kRacers);
@@ -333,12 +329,12 @@ TEST(Races, ConcurrentChargesWithSameKeyChargeOnce) {
   HttpClient http(server.port());
   EXPECT_EQ(balance(http, a), 777);
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
-TEST(Races, ConcurrentSignUpsWithOneNameCreateOneUser) {
+TEST_P(Races, ConcurrentSignUpsWithOneNameCreateOneUser) {
   constexpr std::size_t kRacers = 8;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   auto clients = connected_clients(server.port(), kRacers);
   const auto name = unique_username("dup");
   std::vector<Response> responses(kRacers);
@@ -356,13 +352,13 @@ TEST(Races, ConcurrentSignUpsWithOneNameCreateOneUser) {
   }
   EXPECT_EQ(created, 1) << show(tally(responses));
   server.stop();
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM users"), 1);
 }
 
-TEST(Races, ConcurrentQueueJoinsOfOneUserMakeOneEntry) {
+TEST_P(Races, ConcurrentQueueJoinsOfOneUserMakeOneEntry) {
   constexpr std::size_t kRacers = 10;
-  ServerProcess server({.threads = 4});
+  ServerProcess server(on_store({.threads = 4}));
   auto a = make_account(server.port());
   auto clients = connected_clients(server.port(), kRacers);
   std::vector<Response> responses(kRacers);
@@ -379,9 +375,16 @@ TEST(Races, ConcurrentQueueJoinsOfOneUserMakeOneEntry) {
   }
   EXPECT_EQ(created, 1) << show(tally(responses));
   server.stop();
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM queue_entries WHERE user_id = ?1", {uuid(a.id)}), 1);
 }
+
+std::string param_name(const ::testing::TestParamInfo<Store>& param) {
+  return store_name(param.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, Races, ::testing::Values(Store::kSqlite, Store::kMariaDb),
+                         param_name);
 
 }  // namespace
 }  // namespace concertd::test

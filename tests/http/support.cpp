@@ -7,6 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef CONCERTD_TEST_WITH_MYSQL
+#include <mysql.h>
+#endif
+
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -25,6 +29,7 @@
 #include <iostream>
 #include <limits>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -159,6 +164,11 @@ ServerProcess::~ServerProcess() {
   std::filesystem::remove_all(dir_, ec);
 }
 
+DatabaseUrl ServerProcess::database() const {
+  if (!options_.database_url.empty()) return {options_.database_url};
+  return {"sqlite:" + db_path().string()};
+}
+
 std::string ServerProcess::log() const { return read_file(dir_ / "server.log"); }
 
 void ServerProcess::start() {
@@ -177,7 +187,7 @@ bool ServerProcess::try_start(std::string& failure) {
                                    "--listen",
                                    "127.0.0.1:" + std::to_string(port_),
                                    "--database",
-                                   "sqlite:" + db_path().string(),
+                                   database().url,
                                    "--jwt-secret",
                                    std::string(kJwtSecret),
                                    "--admin-key",
@@ -252,6 +262,94 @@ void ServerProcess::kill9() {
 void ServerProcess::restart() {
   stop();
   start();
+}
+
+std::string nginx_binary() {
+  for (const char* candidate : {"/usr/sbin/nginx", "/usr/bin/nginx"}) {
+    if (::access(candidate, X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+NginxProcess::NginxProcess(const std::vector<std::uint16_t>& upstream_ports)
+    : dir_(make_temp_dir()) {
+  const auto binary = nginx_binary();
+  if (binary.empty()) throw std::runtime_error("nginx is not installed (scripts/setup)");
+  // Workers run as nobody when we are root: let them use the temp directories.
+  std::filesystem::permissions(dir_, std::filesystem::perms::all);
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    port_ = pick_free_port();
+    const std::string d = dir_.string();
+    std::ostringstream conf;
+    conf << "worker_processes 1;\n"
+         << "error_log " << d << "/error.log warn;\n"
+         << "pid " << d << "/nginx.pid;\n"
+         << "events { worker_connections 1024; }\n"
+         << "http {\n"
+         << "  access_log off;\n"
+         << "  client_body_temp_path " << d << "/client_body;\n"
+         << "  proxy_temp_path " << d << "/proxy;\n"
+         << "  fastcgi_temp_path " << d << "/fastcgi;\n"
+         << "  uwsgi_temp_path " << d << "/uwsgi;\n"
+         << "  scgi_temp_path " << d << "/scgi;\n"
+         << "  upstream concertd {\n";
+    for (const auto p : upstream_ports) {
+      conf << "    server 127.0.0.1:" << p << " max_fails=1 fail_timeout=2s;\n";
+    }
+    conf << "    keepalive 64;\n"
+         << "  }\n"
+         << "  server {\n"
+         << "    listen 127.0.0.1:" << port_ << ";\n"
+         << "    location / {\n"
+         << "      proxy_pass http://concertd;\n"
+         << "      proxy_http_version 1.1;\n"
+         << "      proxy_set_header Connection \"\";\n"
+         << "      proxy_set_header Host $host;\n"
+         << "      proxy_connect_timeout 2s;\n"
+         << "      proxy_read_timeout 30s;\n"
+         << "    }\n"
+         << "  }\n"
+         << "}\n";
+    {
+      std::ofstream out(dir_ / "nginx.conf");
+      out << conf.str();
+    }
+    const int log_fd = open_for_writing(dir_ / "stderr.log");
+    pid_ = spawn(
+        {binary, "-p", d, "-e", d + "/error.log", "-c", d + "/nginx.conf", "-g", "daemon off;"},
+        log_fd, log_fd);
+    ::close(log_fd);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (wait_for_exit(pid_, 0ms)) {
+        pid_ = -1;
+        break;
+      }
+      if (port_accepts(port_)) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    if (pid_ > 0) {
+      kill_and_reap(pid_);
+      pid_ = -1;
+    }
+  }
+  throw std::runtime_error("nginx did not start: " + read_file(dir_ / "stderr.log") +
+                           read_file(dir_ / "error.log"));
+}
+
+NginxProcess::~NginxProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGQUIT);
+    if (!wait_for_exit(pid_, 5s)) kill_and_reap(pid_);
+  }
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- nginx error log ----\n"
+              << tail(read_file(dir_ / "error.log")) << "\n---- directory kept: " << dir_.string()
+              << '\n';
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
 }
 
 RunResult run_concertd(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
@@ -553,6 +651,15 @@ std::vector<Account> make_accounts(std::uint16_t port, std::size_t count, std::s
   return accounts;
 }
 
+std::vector<std::unique_ptr<HttpClient>> connected_clients(std::uint16_t port, std::size_t n) {
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (std::size_t i = 0; i < n; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(port));
+    if (clients.back()->get("/healthz").status != 200) throw std::runtime_error("healthz");
+  }
+  return clients;
+}
+
 std::int64_t charge(HttpClient& http, const Account& a, std::int64_t amount) {
   const auto r = http.post("/api/v1/users/" + a.id + "/balance",
                            {{"userId", a.id}, {"amount", amount}}, a.access);
@@ -744,7 +851,144 @@ std::int64_t now_ms() {
       .count();
 }
 
-Db::Db(const std::filesystem::path& path) {
+#ifdef CONCERTD_TEST_WITH_MYSQL
+namespace {
+
+struct MysqlDsn {
+  std::string user, password, host, database;
+  unsigned port = 3306;
+};
+
+// mysql://USER:PASS@HOST:PORT/DB (no escapes: the test server's credentials are hex).
+MysqlDsn parse_mysql_dsn(std::string_view dsn) {
+  constexpr std::string_view kScheme = "mysql://";
+  const auto fail = [&] { return std::runtime_error("bad MySQL DSN: " + std::string(dsn)); };
+  if (!dsn.starts_with(kScheme)) throw fail();
+  dsn.remove_prefix(kScheme.size());
+  MysqlDsn out;
+  const auto at = dsn.rfind('@');
+  const auto slash = dsn.find('/', at == std::string_view::npos ? 0 : at);
+  if (at == std::string_view::npos || slash == std::string_view::npos) throw fail();
+  const auto creds = dsn.substr(0, at);
+  const auto colon = creds.find(':');
+  out.user = std::string(creds.substr(0, colon));
+  if (colon != std::string_view::npos) out.password = std::string(creds.substr(colon + 1));
+  const auto hostport = dsn.substr(at + 1, slash - at - 1);
+  const auto pc = hostport.rfind(':');
+  out.host = std::string(hostport.substr(0, pc));
+  if (pc != std::string_view::npos) {
+    out.port = static_cast<unsigned>(std::stoul(std::string(hostport.substr(pc + 1))));
+  }
+  out.database = std::string(dsn.substr(slash + 1));
+  const auto q = out.database.find('?');
+  if (q != std::string::npos) out.database.resize(q);
+  return out;
+}
+
+MYSQL* mysql_open(const MysqlDsn& dsn, bool with_database) {
+  MYSQL* m = mysql_init(nullptr);
+  if (m == nullptr) throw std::runtime_error("mysql_init failed");
+  unsigned timeout = 10;
+  mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (mysql_real_connect(m, dsn.host.c_str(), dsn.user.c_str(), dsn.password.c_str(),
+                         with_database ? dsn.database.c_str() : nullptr, dsn.port, nullptr,
+                         0) == nullptr) {
+    const std::string message = mysql_error(m);
+    mysql_close(m);
+    throw std::runtime_error("mysql connect " + dsn.host + ":" + std::to_string(dsn.port) + ": " +
+                             message);
+  }
+  return m;
+}
+
+void mysql_exec(MYSQL* m, const std::string& sql) {
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
+    throw std::runtime_error("mysql: " + std::string(mysql_error(m)) + " in " + sql);
+  }
+}
+
+}  // namespace
+#endif
+
+bool mysql_available(std::string& why) {
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  const char* dsn = std::getenv("CONCERTD_TEST_MYSQL_DSN");
+  if (dsn == nullptr || *dsn == '\0') {
+    why = "CONCERTD_TEST_MYSQL_DSN is not set (scripts/test starts a private MariaDB)";
+    return false;
+  }
+  return true;
+#else
+  why = "built without CONCERTD_WITH_MYSQL";
+  return false;
+#endif
+}
+
+TestDatabase::TestDatabase() {
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  const char* env = std::getenv("CONCERTD_TEST_MYSQL_DSN");
+  if (env == nullptr) throw std::runtime_error("CONCERTD_TEST_MYSQL_DSN is not set");
+  server_dsn_ = env;
+  auto dsn = parse_mysql_dsn(server_dsn_);
+  std::random_device rd;
+  std::ostringstream name;
+  name << "concertd_c_" << std::hex << rd() << rd();
+  name_ = name.str();
+  MYSQL* m = mysql_open(dsn, false);
+  try {
+    mysql_exec(m, "CREATE DATABASE " + name_ + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+  } catch (...) {
+    mysql_close(m);
+    throw;
+  }
+  mysql_close(m);
+  url_ = "mysql://" + dsn.user + ":" + dsn.password + "@" + dsn.host + ":" +
+         std::to_string(dsn.port) + "/" + name_;
+#else
+  throw std::runtime_error("built without CONCERTD_WITH_MYSQL");
+#endif
+}
+
+TestDatabase::~TestDatabase() {
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- MariaDB database kept for diagnosis: " << name_ << '\n';
+    return;
+  }
+  try {
+    MYSQL* m = mysql_open(parse_mysql_dsn(server_dsn_), false);
+    try {
+      mysql_exec(m, "DROP DATABASE IF EXISTS " + name_);
+    } catch (const std::exception& e) {
+      std::cerr << "dropping " << name_ << ": " << e.what() << '\n';
+    }
+    mysql_close(m);
+  } catch (const std::exception& e) {
+    std::cerr << "dropping " << name_ << ": " << e.what() << '\n';
+  }
+#endif
+}
+
+Db::Db(const DatabaseUrl& database) {
+  if (!database.is_mysql()) {
+    constexpr std::string_view kPrefix = "sqlite:";
+    std::string_view file = database.url;
+    if (file.starts_with(kPrefix)) file.remove_prefix(kPrefix.size());
+    open_sqlite(std::filesystem::path(file));
+    return;
+  }
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  mysql_ = mysql_open(parse_mysql_dsn(database.url), true);
+  // Read what is committed now, not a snapshot from the first query.
+  mysql_exec(static_cast<MYSQL*>(mysql_), "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+#else
+  throw std::runtime_error("built without CONCERTD_WITH_MYSQL: " + database.url);
+#endif
+}
+
+Db::Db(const std::filesystem::path& path) { open_sqlite(path); }
+
+void Db::open_sqlite(const std::filesystem::path& path) {
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -754,9 +998,86 @@ Db::Db(const std::filesystem::path& path) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  sqlite3_close(db_);
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  if (mysql_ != nullptr) mysql_close(static_cast<MYSQL*>(mysql_));
+#endif
+}
+
+// Test-only checks: the parameters are typed (integers and 16-byte ids), so they are
+// spelled as literals here rather than going through the prepared-statement API.
+std::vector<Db::Row> Db::mysql_rows(std::string_view sql, const std::vector<Param>& params) {
+#ifdef CONCERTD_TEST_WITH_MYSQL
+  auto* m = static_cast<MYSQL*>(mysql_);
+  std::string text;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    if (sql[i] != '?') {
+      text += sql[i];
+      continue;
+    }
+    // "?N" is the N-th parameter (as in SQLite), a bare "?" the next one.
+    std::size_t index = next++;
+    if (i + 1 < sql.size() && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
+      index = 0;
+      while (i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+        index = index * 10 + static_cast<std::size_t>(sql[++i] - '0');
+      }
+      --index;
+    }
+    if (index >= params.size()) {
+      throw std::runtime_error("too few parameters for " + std::string(sql));
+    }
+    const auto& p = params[index];
+    if (const auto* n = std::get_if<std::int64_t>(&p)) {
+      text += std::to_string(*n);
+    } else {
+      const auto& bytes = std::get<Uuid>(p).bytes();
+      text += "X'" + lowercase_hex(bytes.data(), bytes.size()) + "'";
+    }
+  }
+  mysql_exec(m, text);
+  MYSQL_RES* result = mysql_store_result(m);
+  if (result == nullptr) {
+    if (mysql_field_count(m) == 0) return {};
+    throw std::runtime_error("mysql store result: " + std::string(mysql_error(m)));
+  }
+  std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> guard(result, &mysql_free_result);
+  const unsigned columns = mysql_num_fields(result);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(result);
+  std::vector<Row> out;
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    const unsigned long* lengths = mysql_fetch_lengths(result);
+    Row r;
+    for (unsigned c = 0; c < columns; ++c) {
+      if (row[c] == nullptr) {
+        r.emplace_back("NULL");
+        continue;
+      }
+      const auto type = fields[c].type;
+      const bool stringish = type == MYSQL_TYPE_STRING || type == MYSQL_TYPE_VAR_STRING ||
+                             type == MYSQL_TYPE_VARCHAR || type == MYSQL_TYPE_BLOB ||
+                             type == MYSQL_TYPE_TINY_BLOB || type == MYSQL_TYPE_MEDIUM_BLOB ||
+                             type == MYSQL_TYPE_LONG_BLOB;
+      if (stringish && fields[c].charsetnr == 63) {
+        r.push_back(lowercase_hex(reinterpret_cast<const unsigned char*>(row[c]), lengths[c]));
+      } else {
+        r.emplace_back(row[c], lengths[c]);
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+#else
+  (void)sql;
+  (void)params;
+  throw std::runtime_error("built without CONCERTD_WITH_MYSQL");
+#endif
+}
 
 std::vector<Db::Row> Db::rows(std::string_view sql, const std::vector<Param>& params) {
+  if (mysql_ != nullptr) return mysql_rows(sql, params);
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
       SQLITE_OK) {
@@ -822,6 +1143,16 @@ std::int64_t Db::scalar(std::string_view sql, const std::vector<Param>& params) 
 
 void expect_invariants(const std::filesystem::path& db_path) {
   Db db(db_path);
+  expect_invariants(db);
+}
+
+void expect_invariants(const DatabaseUrl& database) {
+  Db db(database);
+  expect_invariants(db);
+}
+
+// One text for both stores: only SQL that SQLite and MariaDB read alike.
+void expect_invariants(Db& db) {
   const std::int64_t now = now_ms();
   struct Check {
     const char* what;
@@ -831,7 +1162,7 @@ void expect_invariants(const std::filesystem::path& db_path) {
       // §4.1: a seat is sold at most once and held by at most one live hold.
       {"a seat with more than one confirmed or live held reservation",
        "SELECT hex(concert_id), seat_number, count(*) FROM reservations "
-       "WHERE status = 'CONFIRMED' OR (status = 'HELD' AND expires_at > ?1) "
+       "WHERE status = 'CONFIRMED' OR (status = 'HELD' AND expires_at > ?) "
        "GROUP BY concert_id, seat_number HAVING count(*) > 1"},
       {"a seat paid more than once",
        "SELECT hex(r.concert_id), r.seat_number, count(*) FROM payments p "
@@ -845,7 +1176,7 @@ void expect_invariants(const std::filesystem::path& db_path) {
       {"a HELD seat whose reservation is not HELD by its holder",
        "SELECT hex(s.concert_id), s.seat_number FROM seats s "
        "LEFT JOIN reservations r ON r.id = s.reservation_id "
-       "WHERE s.state = 'HELD' AND s.hold_expires_at > ?1 AND (r.id IS NULL OR "
+       "WHERE s.state = 'HELD' AND s.hold_expires_at > ? AND (r.id IS NULL OR "
        "r.status <> 'HELD' OR r.user_id <> s.holder OR r.concert_id <> s.concert_id OR "
        "r.seat_number <> s.seat_number)"},
       // §4.2: balance = charges - payments, never negative, not even in between.
@@ -857,7 +1188,7 @@ void expect_invariants(const std::filesystem::path& db_path) {
       {"a ledger prefix with a negative running balance",
        "SELECT * FROM (SELECT hex(user_id), id, sum(CASE kind WHEN 'CHARGE' THEN amount "
        "ELSE -amount END) OVER (PARTITION BY user_id ORDER BY id) AS running FROM ledger) "
-       "WHERE running < 0"},
+       "AS prefixes WHERE running < 0"},
       {"a payment without exactly one matching ledger debit",
        "SELECT hex(p.id) FROM payments p WHERE (SELECT count(*) FROM ledger l "
        "WHERE l.kind = 'PAYMENT' AND l.payment_id = p.id AND l.amount = p.amount "
@@ -879,7 +1210,7 @@ void expect_invariants(const std::filesystem::path& db_path) {
   };
   for (const auto& check : checks) {
     std::string sql = check.sql;
-    const bool uses_now = sql.find("?1") != std::string::npos;
+    const bool uses_now = sql.find('?') != std::string::npos;
     const auto bad =
         db.rows(sql, uses_now ? std::vector<Db::Param>{now} : std::vector<Db::Param>{});
     std::ostringstream shown;

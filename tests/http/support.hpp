@@ -1,6 +1,6 @@
 #pragma once
 
-// Black-box test support: a concertd child process on a temp database, a small
+// Black-box test support: concertd child processes (SQLite or MariaDB), nginx, a small
 // synchronous HTTP/1.1 client, API helpers and the contract's §4 invariants in SQL.
 //
 // Helpers that need a particular answer throw std::runtime_error (with the response)
@@ -18,7 +18,10 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <latch>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,7 +54,38 @@ struct ServerOptions {
   int threads = 2;
   bool demo = false;
   std::vector<std::string> extra_args{};
+  // Empty: a fresh SQLite file in the server's temp directory. Otherwise a --database URL
+  // (e.g. a TestDatabase's mysql:// URL) that several servers may share.
+  std::string database_url{};
 };
+
+// Where a server keeps its data: "sqlite:/path/to/file" or "mysql://USER:PASS@HOST:PORT/DB".
+struct DatabaseUrl {
+  std::string url;
+  [[nodiscard]] bool is_mysql() const { return url.starts_with("mysql://"); }
+};
+
+// A fresh, empty MariaDB database on the server named by CONCERTD_TEST_MYSQL_DSN, dropped
+// again by the destructor. Construct only when mysql_available().
+class TestDatabase final {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  [[nodiscard]] const std::string& url() const noexcept { return url_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+
+ private:
+  std::string server_dsn_;
+  std::string name_;
+  std::string url_;
+};
+
+// True when this build can talk to MariaDB and CONCERTD_TEST_MYSQL_DSN is set; otherwise
+// `why` says what is missing (for GTEST_SKIP).
+[[nodiscard]] bool mysql_available(std::string& why);
 
 // A free TCP port on 127.0.0.1 (bound once by us, then released).
 [[nodiscard]] std::uint16_t pick_free_port();
@@ -59,7 +93,8 @@ struct ServerOptions {
 // True when something accepts TCP connections on 127.0.0.1:port.
 [[nodiscard]] bool port_accepts(std::uint16_t port);
 
-// One concertd process with its own temp directory and SQLite database.
+// One concertd process with its own temp directory, on a temp SQLite file unless
+// options.database_url names another database.
 // Its stdout and stderr go to <dir>/server.log; on a test failure the tail is printed
 // and the directory is kept for diagnosis.
 class ServerProcess final {
@@ -81,7 +116,10 @@ class ServerProcess final {
   [[nodiscard]] bool running() const noexcept { return pid_ > 0; }
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
+  // The SQLite file (meaningless when options().database_url is set).
   [[nodiscard]] std::filesystem::path db_path() const { return dir_ / "concert.db"; }
+  // The --database the server runs on.
+  [[nodiscard]] DatabaseUrl database() const;
   [[nodiscard]] std::string log() const;
 
  private:
@@ -94,6 +132,27 @@ class ServerProcess final {
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
 };
+
+// nginx (nginx-light) in the foreground on a temp config: one server on a free 127.0.0.1
+// port proxying to an upstream of the given 127.0.0.1 ports, keep-alive to the upstream.
+class NginxProcess final {
+ public:
+  // Starts nginx and waits (at most 10 s) until its port accepts connections.
+  explicit NginxProcess(const std::vector<std::uint16_t>& upstream_ports);
+  ~NginxProcess();
+  NginxProcess(const NginxProcess&) = delete;
+  NginxProcess& operator=(const NginxProcess&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// The nginx binary, or "" when it is not installed.
+[[nodiscard]] std::string nginx_binary();
 
 struct RunResult {
   int exit_code = -1;  // -1: killed after the timeout or by a signal
@@ -232,6 +291,34 @@ std::string admit(HttpClient& http, Account& a);
                                                                   std::string_view concert_id);
 [[nodiscard]] bool seat_available(HttpClient& http, std::string_view concert_id, std::int64_t seat);
 
+// One connected client per racer, so that connection setup is not part of the race.
+[[nodiscard]] std::vector<std::unique_ptr<HttpClient>> connected_clients(std::uint16_t port,
+                                                                         std::size_t n);
+
+// Runs fn(i) for i in [0, n) on n threads released at the same moment; rethrows the first
+// exception any of them threw.
+template <class Fn>
+void run_together(std::size_t n, Fn fn) {
+  std::latch start(static_cast<std::ptrdiff_t>(n));
+  std::vector<std::exception_ptr> errors(n);
+  std::vector<std::thread> threads;
+  threads.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+}
+
 // Polls `pred` every 20 ms until true or `timeout`; returns the last result.
 template <class Pred>
 bool eventually(Pred&& pred, std::chrono::milliseconds timeout = 10s) {
@@ -259,7 +346,8 @@ bool eventually(Pred&& pred, std::chrono::milliseconds timeout = 10s) {
 // The same bytes as lowercase hex (how Db::rows prints blobs).
 [[nodiscard]] std::string uuid_hex(std::string_view text);
 
-// A read-only connection to the server's SQLite file. Works while the server runs (WAL).
+// A connection to the server's database (SQLite read-only, or MariaDB), for checks only.
+// Works while the server runs. Placeholders are '?', bound in order.
 class Db final {
  public:
   // Bound in order: an integer, or an id as a 16-byte blob.
@@ -267,6 +355,7 @@ class Db final {
   using Row = std::vector<std::string>;
 
   explicit Db(const std::filesystem::path& path);
+  explicit Db(const DatabaseUrl& database);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -277,7 +366,11 @@ class Db final {
   [[nodiscard]] std::vector<Row> rows(std::string_view sql, const std::vector<Param>& params = {});
 
  private:
+  void open_sqlite(const std::filesystem::path& path);
+  std::vector<Row> mysql_rows(std::string_view sql, const std::vector<Param>& params);
+
   sqlite3* db_ = nullptr;
+  void* mysql_ = nullptr;  // MYSQL*, when on MariaDB
 };
 
 // Milliseconds since the Unix epoch, as the database stores times.
@@ -285,5 +378,7 @@ class Db final {
 
 // Contract §4 invariants 1, 2 and 4 over the whole database, as gtest expectations.
 void expect_invariants(const std::filesystem::path& db_path);
+void expect_invariants(const DatabaseUrl& database);
+void expect_invariants(Db& db);
 
 }  // namespace concertd::test

@@ -1,0 +1,298 @@
+// Three concertd nodes on one MariaDB database, with nginx in front of them: races through
+// nginx and through the nodes directly at once, FIFO admission across nodes, the admitter
+// killed mid-load, and the contract's §4 invariants checked with SQL afterwards.
+// Skipped without CONCERTD_TEST_MYSQL_DSN or nginx.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/support.hpp"
+
+namespace concertd::test {
+namespace {
+
+constexpr std::size_t kNodes = 3;
+
+class Cluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!mysql_available(why)) GTEST_SKIP() << why;
+    if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup)";
+    database_.emplace();
+  }
+
+  // Node 0 starts alone and takes the admitter lease before the others start, so that
+  // the test knows which node admits.
+  void start(ServerOptions options) {
+    options.database_url = database_->url();
+    nodes_.push_back(std::make_unique<ServerProcess>(options));
+    Db db(DatabaseUrl{database_->url()});
+    ASSERT_TRUE(eventually([&] { return !leader(db).empty(); }, 5s))
+        << "node 0 did not take the admitter lease";
+    first_leader_ = leader(db);
+    for (std::size_t i = 1; i < kNodes; ++i) {
+      nodes_.push_back(std::make_unique<ServerProcess>(options));
+    }
+    std::vector<std::uint16_t> ports;
+    for (const auto& n : nodes_) ports.push_back(n->port());
+    nginx_.emplace(ports);
+  }
+
+  static std::string leader(Db& db) {
+    const auto rows = db.rows("SELECT leader FROM queue_state WHERE id = 1");
+    return rows.empty() || rows.front().front() == "NULL" ? std::string() : rows.front().front();
+  }
+
+  [[nodiscard]] DatabaseUrl database() const { return {database_->url()}; }
+  [[nodiscard]] std::uint16_t node(std::size_t i) const { return nodes_.at(i)->port(); }
+  [[nodiscard]] std::uint16_t lb() const { return nginx_->port(); }
+  // Entry points in turn: nginx, node 0, node 1, node 2.
+  [[nodiscard]] std::uint16_t entry(std::size_t i) const {
+    return i % (kNodes + 1) == 0 ? lb() : node(i % (kNodes + 1) - 1);
+  }
+
+  std::optional<TestDatabase> database_;
+  std::vector<std::unique_ptr<ServerProcess>> nodes_;
+  std::optional<NginxProcess> nginx_;
+  std::string first_leader_;
+};
+
+std::string show(const std::vector<Response>& responses) {
+  std::map<std::string, int> counts;
+  for (const auto& r : responses) ++counts[std::to_string(r.status) + " " + r.code()];
+  std::string s;
+  for (const auto& [k, v] : counts) s += "[" + k + "] x" + std::to_string(v) + " ";
+  return s;
+}
+
+// (a) 40 fans race for each of three seats while 30 threads charge one user, every racer
+// on its own entry point (nginx or one of the nodes): one hold per seat, exact sums.
+TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) {
+  constexpr std::size_t kFans = 40;
+  constexpr std::size_t kChargers = 30;
+  constexpr std::int64_t kPerCharger = 10;
+  start({.threads = 4});
+  HttpClient http(lb());
+  auto fans = make_accounts(lb(), kFans, 8);
+  for (std::size_t i = 0; i < kFans; ++i) {
+    HttpClient via(entry(i));
+    join_queue(via, fans[i]);
+  }
+  for (std::size_t i = 0; i < kFans; ++i) {
+    HttpClient via(entry(i + 1));
+    wait_active(via, fans[i].queue);
+  }
+  const auto payer = make_account(node(1));
+  const auto concert = create_concert(http, 3, 1000);
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (std::size_t i = 0; i < kFans + kChargers; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(entry(i)));
+    ASSERT_EQ(clients.back()->get("/healthz").status, 200U);
+  }
+  std::int64_t expected = 0;
+  for (std::size_t t = 0; t < kChargers; ++t) {
+    for (std::int64_t i = 0; i < kPerCharger; ++i)
+      expected += 1 + static_cast<std::int64_t>(t) * 37 + i;
+  }
+  std::int64_t charges_done = 0;
+  std::set<std::int64_t> new_balances;
+  for (std::int64_t seat = 1; seat <= 3; ++seat) {
+    std::vector<Response> holds(kFans);
+    std::vector<std::vector<Response>> charges(kChargers);
+    // Charges only in the first round, alongside the first seat race.
+    const std::size_t n = seat == 1 ? kFans + kChargers : kFans;
+    run_together(n, [&](std::size_t i) {
+      if (i < kFans) {
+        holds[i] = hold(*clients[i], concert, seat, fans[i].queue);
+        return;
+      }
+      const auto t = i - kFans;
+      for (std::int64_t k = 0; k < kPerCharger; ++k) {
+        const std::int64_t amount = 1 + static_cast<std::int64_t>(t) * 37 + k;
+        charges[t].push_back(clients[i]->post("/api/v1/users/" + payer.id + "/balance",
+                                              {{"userId", payer.id}, {"amount", amount}},
+                                              payer.access));
+      }
+    });
+    int created = 0;
+    for (std::size_t i = 0; i < kFans; ++i) {
+      if (holds[i].status == 201) {
+        ++created;
+      } else {
+        EXPECT_TRUE(is_problem(holds[i], 409, "SEAT_UNAVAILABLE")) << "fan " << i;
+      }
+    }
+    EXPECT_EQ(created, 1) << "seat " << seat << ": " << show(holds);
+    for (const auto& per_thread : charges) {
+      for (const auto& r : per_thread) {
+        ASSERT_TRUE(has_status(r, 200));
+        ++charges_done;
+        new_balances.insert(r.integer("newBalance"));
+      }
+    }
+  }
+  EXPECT_EQ(charges_done, static_cast<std::int64_t>(kChargers) * kPerCharger);
+  // Serial equivalence across nodes: every charge saw a different running balance.
+  EXPECT_EQ(new_balances.size(), kChargers * static_cast<std::size_t>(kPerCharger));
+  EXPECT_EQ(*new_balances.rbegin(), expected);
+  for (std::size_t i = 0; i < kNodes; ++i) {
+    HttpClient via(node(i));
+    EXPECT_EQ(balance(via, payer), expected) << "node " << i;
+  }
+  Db db(database());
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM reservations"), 3);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM seats WHERE state = 'HELD'"), 3);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM ledger WHERE user_id = ? AND kind = 'CHARGE'",
+                      {uuid(payer.id)}),
+            static_cast<std::int64_t>(kChargers) * kPerCharger);
+  EXPECT_EQ(db.scalar("SELECT sum(amount) FROM ledger WHERE user_id = ?", {uuid(payer.id)}),
+            expected);
+  expect_invariants(db);
+}
+
+// (b) With two active slots, A, B, C, D join in that order through different nodes and are
+// admitted in that order, seen through yet other nodes.
+TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) {
+  start({.max_active = 2, .admit_rate = 1000, .threads = 2});
+  HttpClient admin(lb());
+  const auto concert = create_concert(admin, 4, 1000);
+  std::vector<Account> users;
+  for (std::size_t i = 0; i < 4; ++i) users.push_back(make_account(node(i % kNodes)));
+  for (std::size_t i = 0; i < 4; ++i) {
+    HttpClient via(node(i % kNodes));
+    join_queue(via, users[i]);
+  }
+  // Polled through the node after the one the user joined on.
+  const auto status_of = [&](std::size_t i) {
+    HttpClient via(node((i + 1) % kNodes));
+    return queue_status(via, users[i].queue);
+  };
+  const auto expect_states = [&](const std::vector<std::string>& states,
+                                 const std::vector<std::int64_t>& positions) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      const auto r = status_of(i);
+      ASSERT_TRUE(has_status(r, 200));
+      EXPECT_EQ(r.str("status"), states[i]) << "user " << i << ": " << r.describe();
+      if (positions[i] >= 0) {
+        EXPECT_EQ(r.integer("queuePosition"), positions[i]) << "user " << i << ": " << r.describe();
+      }
+    }
+  };
+  for (std::size_t i = 0; i < 2; ++i) {
+    HttpClient via(node((i + 2) % kNodes));
+    wait_active(via, users[i].queue, 5s);
+  }
+  // The counters every node serves are refreshed at least every 200 ms.
+  std::this_thread::sleep_for(600ms);
+  expect_states({"ACTIVE", "ACTIVE", "WAITING", "WAITING"}, {0, 0, 1, 2});
+
+  // A pays: its entry expires, which frees one slot: C's, not D's.
+  const auto pay_out = [&](std::size_t i, std::int64_t seat) {
+    HttpClient via(node((i + 2) % kNodes));
+    charge(via, users[i], 1000);
+    const auto rid = hold_ok(via, concert, seat, users[i].queue);
+    const auto r = pay(via, rid, 1000, users[i].queue);
+    ASSERT_TRUE(has_status(r, 201));
+  };
+  pay_out(0, 1);
+  {
+    HttpClient via(node(0));
+    wait_active(via, users[2].queue, 5s);
+  }
+  std::this_thread::sleep_for(600ms);
+  expect_states({"EXPIRED", "ACTIVE", "ACTIVE", "WAITING"}, {-1, 0, 0, 1});
+  pay_out(1, 2);
+  {
+    HttpClient via(node(2));
+    wait_active(via, users[3].queue, 5s);
+  }
+  Db db(database());
+  expect_invariants(db);
+}
+
+// (c) kill -9 of the admitter while charges run through every entry point: another node
+// takes the lease and admits within 5 s, and every 2xx charge is in the ledger.
+TEST_F(Cluster, AdmitterKilledUnderLoadIsTakenOver) {
+  constexpr std::size_t kWorkers = 8;
+  start({.threads = 2});
+  auto workers = make_accounts(lb(), kWorkers, 4);
+  auto late = make_account(node(1));
+  std::atomic<bool> stop{false};
+  // Per worker: the amounts of the charges answered 200 (each amount used once).
+  std::vector<std::vector<std::int64_t>> acknowledged(kWorkers);
+  // Per worker: requests without a 200 (errors, 5xx); each may or may not have committed.
+  std::vector<std::size_t> unanswered(kWorkers, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < kWorkers; ++w) {
+    threads.emplace_back([&, w] {
+      HttpClient http(entry(w), 5s);
+      for (std::int64_t amount = 1; !stop.load(); ++amount) {
+        try {
+          const auto r =
+              http.post("/api/v1/users/" + workers[w].id + "/balance",
+                        {{"userId", workers[w].id}, {"amount", amount}}, workers[w].access);
+          if (r.status == 200) {
+            acknowledged[w].push_back(amount);
+          } else {
+            ++unanswered[w];
+          }
+        } catch (const std::exception&) {
+          ++unanswered[w];
+          // The killed node: the connection fails; its outcome is unknown.
+          http.close();
+          std::this_thread::sleep_for(20ms);
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(1s);
+  nodes_[0]->kill9();
+  // Joins after the admitter died: admitted through another node once the lease moved.
+  const auto killed_at = std::chrono::steady_clock::now();
+  {
+    HttpClient via(node(1));
+    join_queue(via, late);
+  }
+  HttpClient poll(node(2));
+  EXPECT_NO_THROW(wait_active(poll, late.queue, 5s));
+  const auto took = std::chrono::steady_clock::now() - killed_at;
+  EXPECT_LT(took, 5s);
+  std::this_thread::sleep_for(1s);
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  Db db(database());
+  const auto now_leader = leader(db);
+  EXPECT_FALSE(now_leader.empty());
+  EXPECT_NE(now_leader, first_leader_) << "the lease did not move off the killed node";
+  for (std::size_t w = 0; w < kWorkers; ++w) {
+    EXPECT_GT(acknowledged[w].size(), 0U) << "worker " << w << " got no 200 at all";
+    std::set<std::int64_t> in_ledger;
+    for (const auto& row : db.rows("SELECT amount FROM ledger WHERE user_id = ? AND kind = "
+                                   "'CHARGE'",
+                                   {uuid(workers[w].id)})) {
+      in_ledger.insert(std::stoll(row.front()));
+    }
+    for (const auto amount : acknowledged[w]) {
+      EXPECT_TRUE(in_ledger.count(amount) == 1)
+          << "worker " << w << ": the acknowledged charge of " << amount << " is lost";
+    }
+    // Only requests without a 200 may have landed unacknowledged.
+    EXPECT_LE(in_ledger.size(), acknowledged[w].size() + unanswered[w]) << "worker " << w;
+    // Workers that never touched the killed node lost nothing and gained nothing.
+    if (unanswered[w] == 0) {
+      EXPECT_EQ(in_ledger.size(), acknowledged[w].size()) << "worker " << w;
+    }
+  }
+  expect_invariants(db);
+}
+
+}  // namespace
+}  // namespace concertd::test
