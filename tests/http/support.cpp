@@ -841,8 +841,8 @@ Uuid uuid(std::string_view text) {
 }
 
 std::string uuid_hex(std::string_view text) {
-  const auto& bytes = uuid(text).bytes();
-  return lowercase_hex(bytes.data(), bytes.size());
+  const Uuid id = uuid(text);  // a named copy: bytes() of a temporary would dangle
+  return lowercase_hex(id.bytes().data(), id.bytes().size());
 }
 
 std::int64_t now_ms() {
