@@ -273,24 +273,19 @@ std::optional<Reservation> SqliteReservationStore::find(ReservationId id) {
                      .expires_at = row.timestamp(7)};
 }
 
-bool SqliteReservationStore::release_seat(const Reservation& r, Timestamp now) {
-  conn_.query(q::kReleaseSeat)
-      .bind(1, r.concert)
-      .bind(2, r.seat_number)
-      .bind(3, r.id)
-      .bind(4, now)
-      .run();
+// Runs `sql` (release or sell) on the seat only while `r` holds it unexpired at `now`.
+bool SqliteReservationStore::change_held_seat(std::string_view sql, const Reservation& r,
+                                              Timestamp now) {
+  conn_.query(sql).bind(1, r.concert).bind(2, r.seat_number).bind(3, r.id).bind(4, now).run();
   return conn_.changes() == 1;
 }
 
+bool SqliteReservationStore::release_seat(const Reservation& r, Timestamp now) {
+  return change_held_seat(q::kReleaseSeat, r, now);
+}
+
 bool SqliteReservationStore::sell_seat(const Reservation& r, Timestamp now) {
-  conn_.query(q::kSellSeat)
-      .bind(1, r.concert)
-      .bind(2, r.seat_number)
-      .bind(3, r.id)
-      .bind(4, now)
-      .run();
-  return conn_.changes() == 1;
+  return change_held_seat(q::kSellSeat, r, now);
 }
 
 void SqliteReservationStore::set_status(ReservationId id, ReservationStatus status) {
