@@ -43,6 +43,12 @@ struct QueueEntry {
   std::optional<Timestamp> expires_at;  // set once ACTIVE
 };
 
+// The waiting room's two counters.
+struct QueueCounters {
+  std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
+  std::int64_t last_number = 0;     // highest number handed out so far
+};
+
 // What the waiting room needs in memory after a restart.
 struct QueueSnapshot {
   std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
@@ -75,6 +81,9 @@ class QueueStore {
   // the transaction ends, so two admission rounds never interleave.
   [[nodiscard]] virtual bool try_lead(std::string_view node, Timestamp now,
                                       Timestamp lease_until) = 0;
+  // The counters alone (one row; no entries are read).
+  [[nodiscard]] virtual QueueCounters counters() = 0;
+  // The counters and the ACTIVE entries not expired by `now`.
   [[nodiscard]] virtual QueueSnapshot snapshot(Timestamp now) = 0;
 };
 

@@ -62,7 +62,7 @@ std::size_t QueueService::admit() {
     if (node_) {
       // Renewed every round, with or without anyone to admit, so that the lease stays.
       if (!tx.queue.try_lead(*node_, now, now + kAdmitterLease)) return std::nullopt;
-      r.reached = tx.queue.snapshot(now).admitted_up_to;
+      r.reached = tx.queue.counters().admitted_up_to;
     }
     const auto start = r.reached;
     std::size_t scanned = 0;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <latch>
 #include <thread>
+#include <utility>
 
 #include "contract/store_contract.hpp"
 
@@ -237,6 +238,34 @@ TEST_P(QueueStore, SnapshotLastNumberSurvivesExpiry) {
   const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); });
   EXPECT_EQ(snapshot.last_number, entry.number);
   EXPECT_EQ(snapshot.admitted_up_to, entry.number);
+}
+
+// The counters alone, as the admitter reads them inside its round: what the snapshot
+// says, including this transaction's own writes.
+TEST_P(QueueStore, CountersAreTheSnapshotsCountersWithinTheTransaction) {
+  const auto empty = query([&](store::Tx& tx) { return tx.queue.counters(); });
+  EXPECT_EQ(empty.admitted_up_to, 0);
+  EXPECT_EQ(empty.last_number, 0);
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 3; ++i) {
+    const auto user = add_user();
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+  }
+  const auto seen = commit([&](store::Tx& tx) {
+    tx.queue.activate(entries[0].number, kT0 + 5min);
+    tx.queue.expire(entries[1].number);
+    tx.queue.set_admitted_up_to(entries[1].number);
+    return tx.queue.counters();
+  });
+  EXPECT_EQ(seen.admitted_up_to, entries[1].number);
+  EXPECT_EQ(seen.last_number, entries[2].number);
+  const auto [counters, snapshot] = query([&](store::Tx& tx) {
+    return std::pair{tx.queue.counters(), tx.queue.snapshot(kT0)};
+  });
+  EXPECT_EQ(counters.admitted_up_to, snapshot.admitted_up_to);
+  EXPECT_EQ(counters.last_number, snapshot.last_number);
+  EXPECT_EQ(counters.admitted_up_to, entries[1].number);
+  EXPECT_EQ(counters.last_number, entries[2].number);
 }
 
 TEST_P(QueueStore, AdmitterLeaseGoesToOneNodeUntilItLapses) {

@@ -148,14 +148,16 @@ bool MysqlQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp l
   return matched_one(conn_);
 }
 
+queue::QueueCounters MysqlQueueStore::counters() {
+  auto row = conn_.query(q::kQueueCounters);
+  if (!row.step()) throw MysqlError(0, "mysql: queue_state is missing");
+  return {.admitted_up_to = row.int64(0), .last_number = row.int64(1)};
+}
+
 queue::QueueSnapshot MysqlQueueStore::snapshot(Timestamp now) {
-  queue::QueueSnapshot out;
-  {
-    auto row = conn_.query(q::kQueueCounters);
-    if (!row.step()) throw MysqlError(0, "mysql: queue_state is missing");
-    out.admitted_up_to = row.int64(0);
-    out.last_number = row.int64(1);
-  }
+  const auto totals = counters();
+  queue::QueueSnapshot out{
+      .admitted_up_to = totals.admitted_up_to, .last_number = totals.last_number, .active = {}};
   auto row = conn_.query(q::kActiveEntries);
   row.bind(1, now);
   while (row.step()) out.active.push_back(read_entry(row));

@@ -42,6 +42,7 @@ class MysqlQueueStore final : public queue::QueueStore {
   std::size_t expire_lapsed(Timestamp now) override;
   void set_admitted_up_to(std::int64_t number) override;
   [[nodiscard]] bool try_lead(std::string_view node, Timestamp now, Timestamp lease_until) override;
+  [[nodiscard]] queue::QueueCounters counters() override;
   [[nodiscard]] queue::QueueSnapshot snapshot(Timestamp now) override;
 
  private:

@@ -159,14 +159,16 @@ bool SqliteQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp 
   return conn_.changes() == 1;
 }
 
+queue::QueueCounters SqliteQueueStore::counters() {
+  auto row = conn_.query(q::kQueueCounters);
+  if (!row.step()) throw SqliteError(SQLITE_INTERNAL, "sqlite: queue_state is missing");
+  return {.admitted_up_to = row.int64(0), .last_number = row.int64(1)};
+}
+
 queue::QueueSnapshot SqliteQueueStore::snapshot(Timestamp now) {
-  queue::QueueSnapshot out;
-  {
-    auto row = conn_.query(q::kQueueCounters);
-    if (!row.step()) throw SqliteError(SQLITE_INTERNAL, "sqlite: queue_state is missing");
-    out.admitted_up_to = row.int64(0);
-    out.last_number = row.int64(1);
-  }
+  const auto totals = counters();
+  queue::QueueSnapshot out{
+      .admitted_up_to = totals.admitted_up_to, .last_number = totals.last_number, .active = {}};
   auto row = conn_.query(q::kActiveEntries);
   row.bind(1, now);
   while (row.step()) out.active.push_back(read_entry(row));
