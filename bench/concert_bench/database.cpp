@@ -1,0 +1,88 @@
+#include "database.hpp"
+
+#include <stdexcept>
+
+#include "store/sqlite/queries.hpp"
+#ifdef CONCERTD_WITH_MYSQL
+#include "store/mysql/queries.hpp"
+#include "store/mysql/url.hpp"
+#endif
+
+namespace concertd::bench {
+namespace {
+
+constexpr std::string_view kMigrated = "SELECT COUNT(*) FROM schema_migrations";
+constexpr auto kBusyTimeout = std::chrono::seconds(30);
+
+void begin_on(store::sqlite::Connection& conn) {
+  conn.exec(store::sqlite::queries::kBeginImmediate);
+}
+void commit_on(store::sqlite::Connection& conn) { conn.exec(store::sqlite::queries::kCommit); }
+#ifdef CONCERTD_WITH_MYSQL
+void begin_on(store::mysql::Connection& conn) {
+  conn.begin_transaction(store::mysql::queries::kStartTransaction);
+}
+void commit_on(store::mysql::Connection& conn) { conn.exec(store::mysql::queries::kCommit); }
+#endif
+
+}  // namespace
+
+SqlDatabase::SqlDatabase(const std::string& url) {
+  try {
+    if (url.starts_with("mysql://")) {
+#ifdef CONCERTD_WITH_MYSQL
+      std::string why;
+      const auto endpoint = store::mysql::parse_url(url, &why);
+      if (!endpoint) throw std::runtime_error(why);
+      // Long timeouts: seeding a million rows and checking them take a while.
+      conn_ = std::make_unique<store::mysql::Connection>(
+          *endpoint,
+          store::mysql::Timeouts{.read = std::chrono::seconds(600),
+                                 .write = std::chrono::seconds(600)},
+          std::chrono::seconds(60));
+#else
+      throw std::runtime_error("this build has no MySQL support");
+#endif
+    } else {
+      conn_ = std::make_unique<store::sqlite::Connection>(
+          url.substr(std::string_view("sqlite:").size()), store::sqlite::Connection::Role::kWriter,
+          kBusyTimeout);
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot open the database: ") + e.what());
+  }
+  try {
+    if (scalar(kMigrated) == 0) throw std::runtime_error("no migration applied");
+  } catch (const std::exception&) {
+    throw std::runtime_error(
+        "the database has no concertd schema: start concertd on it once first");
+  }
+}
+
+SqlDatabase::~SqlDatabase() = default;
+
+bool SqlDatabase::is_mysql() const noexcept { return conn_.index() == 1; }
+
+void SqlDatabase::begin() {
+  visit([](auto& conn) { begin_on(conn); });
+}
+
+void SqlDatabase::commit() {
+  visit([](auto& conn) { commit_on(conn); });
+}
+
+std::string_view SqlDatabase::intern(std::string sql) {
+  return *interned_.insert(std::move(sql)).first;
+}
+
+std::string multi_row(std::string_view insert, std::string_view row, std::size_t rows) {
+  std::string sql(insert);
+  sql.reserve(insert.size() + rows * (row.size() + 1));
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (i > 0) sql += ',';
+    sql += row;
+  }
+  return sql;
+}
+
+}  // namespace concertd::bench

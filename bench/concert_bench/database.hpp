@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "store/sqlite/connection.hpp"
+#ifdef CONCERTD_WITH_MYSQL
+#include "store/mysql/connection.hpp"
+#endif
+
+namespace concertd::bench {
+
+// One connection to a concertd database, for seeding and for checking invariants after a
+// run; SQL written once for both dialects (plain `?` parameters). Not thread-safe.
+class SqlDatabase final {
+ public:
+  // sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB. Throws std::runtime_error (one line,
+  // no password) when it cannot connect or concertd has not migrated the database.
+  explicit SqlDatabase(const std::string& url);
+  SqlDatabase(const SqlDatabase&) = delete;
+  SqlDatabase& operator=(const SqlDatabase&) = delete;
+  ~SqlDatabase();
+
+  [[nodiscard]] bool is_mysql() const noexcept;
+  // Calls fn(connection) with a store::sqlite::Connection& or a store::mysql::Connection&.
+  template <class Fn>
+  decltype(auto) visit(Fn&& fn) {
+    return std::visit([&](auto& conn) -> decltype(auto) { return fn(*conn); }, conn_);
+  }
+
+  void begin();
+  void commit();
+  // SQL built at run time (multi-row inserts), kept as long as the connection: the
+  // connections cache statements by the address of their text.
+  [[nodiscard]] std::string_view intern(std::string sql);
+  // The first column of the first row as an integer; 0 when there is no row.
+  template <class... Values>
+  [[nodiscard]] std::int64_t scalar(std::string_view sql, const Values&... values) {
+    return visit([&](auto& conn) -> std::int64_t {
+      auto query = conn.query(sql);
+      int index = 1;
+      (query.bind(index++, values), ...);
+      return query.step() && !query.is_null(0) ? query.int64(0) : 0;
+    });
+  }
+
+ private:
+  std::set<std::string, std::less<>> interned_;  // declared first: outlives the statements
+#ifdef CONCERTD_WITH_MYSQL
+  std::variant<std::unique_ptr<store::sqlite::Connection>,
+               std::unique_ptr<store::mysql::Connection>>
+      conn_;
+#else
+  std::variant<std::unique_ptr<store::sqlite::Connection>> conn_;
+#endif
+};
+
+// "INSERT ... VALUES " followed by `rows` copies of `row` separated by commas.
+[[nodiscard]] std::string multi_row(std::string_view insert, std::string_view row,
+                                    std::size_t rows);
+
+}  // namespace concertd::bench
