@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sodium/crypto_auth_hmacsha256.h>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -36,6 +38,7 @@ class TokenService final {
 
  private:
   std::string secret_;
+  crypto_auth_hmacsha256_state keyed_{};  // the HMAC state after the key, copied per token
   const Clock& clock_;
 };
 
