@@ -13,6 +13,8 @@ namespace {
 
 constexpr std::string_view kMigrated = "SELECT COUNT(*) FROM schema_migrations";
 constexpr auto kBusyTimeout = std::chrono::seconds(30);
+constexpr std::string_view kNoForeignKeyChecks = "SET SESSION foreign_key_checks = 0";
+constexpr std::string_view kNoUniqueChecks = "SET SESSION unique_checks = 0";
 
 void begin_on(store::sqlite::Connection& conn) {
   conn.exec(store::sqlite::queries::kBeginImmediate);
@@ -69,6 +71,15 @@ void SqlDatabase::begin() {
 
 void SqlDatabase::commit() {
   visit([](auto& conn) { commit_on(conn); });
+}
+
+void SqlDatabase::prepare_bulk_load() {
+#ifdef CONCERTD_WITH_MYSQL
+  if (auto* conn = std::get_if<std::unique_ptr<store::mysql::Connection>>(&conn_)) {
+    (*conn)->exec(kNoForeignKeyChecks);
+    (*conn)->exec(kNoUniqueChecks);
+  }
+#endif
 }
 
 std::string_view SqlDatabase::intern(std::string sql) {

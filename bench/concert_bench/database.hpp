@@ -34,6 +34,10 @@ class SqlDatabase final {
 
   void begin();
   void commit();
+  // MariaDB: this session skips foreign key checks and defers unique secondary keys, for
+  // seeding rows that are consistent by construction (a fan's name follows from its id,
+  // whose primary key is still checked). SQLite: nothing to do.
+  void prepare_bulk_load();
   // SQL built at run time (multi-row inserts), kept as long as the connection: the
   // connections cache statements by the address of their text.
   [[nodiscard]] std::string_view intern(std::string sql);

@@ -184,6 +184,7 @@ std::string seed_concert(SqlDatabase& db, const SeedOptions& o) {
 void seed(const SeedOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   SqlDatabase db(options.database);
+  db.prepare_bulk_load();
   if (options.jwt_secret) store_jwt_secret(db, *options.jwt_secret);
   if (options.users > 0) {
     try {
