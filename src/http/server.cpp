@@ -19,12 +19,15 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -44,8 +47,12 @@ constexpr std::chrono::milliseconds kDrainPoll{10};
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-using HttpRequest = beast::http::request<beast::http::string_body>;
-using HttpResponse = beast::http::response<beast::http::string_body>;
+// A request's fields live in an arena of its connection, not one heap block per field.
+using FieldsAllocator = std::pmr::polymorphic_allocator<char>;
+using HttpRequest =
+    beast::http::request<beast::http::string_body, beast::http::basic_fields<FieldsAllocator>>;
+using RequestParser = beast::http::request_parser<beast::http::string_body, FieldsAllocator>;
+constexpr std::size_t kFieldsArena = 1024;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
 std::string describe(const net::ip::tcp::endpoint& endpoint) {
@@ -54,17 +61,36 @@ std::string describe(const net::ip::tcp::endpoint& endpoint) {
   return host + ":" + std::to_string(endpoint.port());
 }
 
-HttpResponse to_message(Response response, unsigned version, bool keep_alive) {
-  HttpResponse message{response.status, version};
-  message.set(beast::http::field::server, "concertd");
-  message.set(beast::http::field::content_type,
-              response.problem ? "application/problem+json" : "application/json");
-  message.set(beast::http::field::cache_control, "no-store");
-  for (auto& [field, value] : response.headers) message.set(field, value);
-  message.keep_alive(keep_alive);
-  message.body() = std::move(response.body);
-  message.prepare_payload();
-  return message;
+// Writes `response` into `out` as Beast's serializer would (same fields, in the same
+// order), so that a response is one buffer built without allocations in a string the
+// connection reuses.
+void serialize(const Response& response, unsigned version, bool keep_alive, std::string& out) {
+  out.clear();
+  out += "HTTP/";
+  out += static_cast<char>('0' + version / 10);
+  out += '.';
+  out += static_cast<char>('0' + version % 10);
+  out += ' ';
+  const auto status = static_cast<unsigned>(response.status);
+  std::array<char, 8> digits{};
+  out.append(digits.data(), std::to_chars(digits.begin(), digits.end(), status).ptr);
+  out += ' ';
+  out += beast::http::obsolete_reason(response.status);
+  out += "\r\nServer: concertd\r\nContent-Type: ";
+  out += response.problem ? "application/problem+json" : "application/json";
+  out += "\r\nCache-Control: no-store\r\n";
+  for (const auto& [field, value] : response.headers) {
+    out += beast::http::to_string(field);
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
+  if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
+  out += "Content-Length: ";
+  out.append(digits.data(), std::to_chars(digits.begin(), digits.end(), response.body.size()).ptr);
+  out += "\r\n\r\n";
+  out += response.body;
 }
 
 // The problem to answer a failed read with; nullopt: close without a word (the client
@@ -184,10 +210,11 @@ void log_exception(std::string_view event, std::exception_ptr error) {
 net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
                                       std::shared_ptr<Connection> connection, Response response,
                                       unsigned version) {
-  HttpResponse message = to_message(std::move(response), version, false);
+  std::string out;
+  serialize(response, version, false, out);
   connection->stream.expires_after(state->options.read_timeout);
   auto [write_error, written] =
-      co_await beast::http::async_write(connection->stream, message, kTuple);
+      co_await net::async_write(connection->stream, net::buffer(out), kTuple);
   if (write_error) co_return;
   beast::error_code ignored;
   connection->stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
@@ -227,9 +254,13 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
   const State::Registration registration(*state, connection);
   const ServerOptions& options = state->options;
   beast::flat_buffer buffer;
+  std::string out;  // the response being written, reused
+  std::array<std::byte, kFieldsArena> fields_arena;
   for (;;) {
     if (state->stopping.load()) break;
-    beast::http::request_parser<beast::http::string_body> parser;
+    std::pmr::monotonic_buffer_resource fields_memory(fields_arena.data(), fields_arena.size());
+    RequestParser parser(std::piecewise_construct, std::make_tuple(),
+                         std::make_tuple(FieldsAllocator(&fields_memory)));
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.body_limit);
 
@@ -276,10 +307,10 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     Response response = co_await handle_request(ctx, std::move(*req));
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();
-    HttpResponse reply = to_message(std::move(response), message.version(), keep_alive);
+    serialize(response, message.version(), keep_alive, out);
     connection->stream.expires_after(options.read_timeout);
     auto [write_error, written] =
-        co_await beast::http::async_write(connection->stream, reply, kTuple);
+        co_await net::async_write(connection->stream, net::buffer(out), kTuple);
     if (write_error || !keep_alive) break;
   }
   beast::error_code ignored;
