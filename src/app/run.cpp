@@ -41,6 +41,9 @@ constexpr std::size_t kBlockingThreads = 32;
 constexpr auto kAdmitEvery = 100ms;
 // Nodes sharing a database catch up with each other's queue counters this often.
 constexpr auto kRefreshQueueEvery = 200ms;
+// ...and serve a seat map up to this old, since other nodes' holds do not reach this
+// node's seat-map cache.
+constexpr auto kSharedSeatMapAge = std::chrono::milliseconds(250);
 constexpr auto kSweepEvery = 1s;
 constexpr auto kPurgeKeysEvery = 1h;
 constexpr auto kDrainDeadline = 10s;
@@ -133,8 +136,9 @@ int run(const Config& config) {
                              .admit_rate = config.admit_rate,
                              .active_ttl = config.active_ttl},
                             shared ? std::optional(Uuid::random().to_string()) : std::nullopt);
-  concerts::ConcertService concerts(*db, clock);
-  reservations::ReservationService reservations(*db, clock, config.hold_ttl);
+  concerts::ConcertService concerts(*db, clock,
+                                    shared ? std::optional(kSharedSeatMapAge) : std::nullopt);
+  reservations::ReservationService reservations(*db, concerts, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
   payments::PaymentService payments(*db, queue, clock);
   try {

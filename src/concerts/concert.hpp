@@ -46,6 +46,9 @@ class ConcertStore {
                                                              Timestamp now) = 0;
   // Seats ordered by number; nullopt when the concert does not exist.
   [[nodiscard]] virtual std::optional<std::vector<SeatView>> seats(ConcertId id, Timestamp now) = 0;
+  // When the first hold of the concert that is live at `now` lapses (a seat becomes
+  // available with no write); nullopt when none is live.
+  [[nodiscard]] virtual std::optional<Timestamp> next_hold_lapse(ConcertId id, Timestamp now) = 0;
   [[nodiscard]] virtual bool any() = 0;
 };
 

@@ -46,7 +46,9 @@ Result<void> validate(const std::string& name, const std::vector<SeatSpec>& seat
 
 }  // namespace
 
-ConcertService::ConcertService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+ConcertService::ConcertService(store::Database& db, const Clock& clock,
+                               std::optional<std::chrono::milliseconds> max_cache_age)
+    : db_(db), clock_(clock), max_cache_age_(max_cache_age) {}
 
 Result<ConcertId> ConcertService::create(std::string name, std::chrono::year_month_day date,
                                          std::vector<SeatSpec> seats) {
@@ -67,11 +69,41 @@ std::vector<ConcertSummary> ConcertService::upcoming() {
   return store::read(db_, [&](store::Tx& tx) { return tx.concerts.upcoming(today, now); });
 }
 
-Result<std::vector<SeatView>> ConcertService::seats(ConcertId id) {
+Result<std::shared_ptr<const std::string>> ConcertService::rendered_seats(ConcertId id,
+                                                                          SeatRenderer render) {
   const auto now = clock_.now();
-  auto seats = store::read(db_, [&](store::Tx& tx) { return tx.concerts.seats(id, now); });
+  std::uint64_t generation = 0;
+  {
+    const std::lock_guard lock(cache_mutex_);
+    if (const auto it = cache_.find(id); it != cache_.end()) {
+      const CachedSeats& cached = it->second;
+      if (cached.text && cached.render == render && now < cached.valid_until) return cached.text;
+      generation = cached.generation;
+    }
+  }
+  // The generation is read before the snapshot: a change committed after it bumps the
+  // generation, and then this (maybe older) rendering is not kept.
+  std::optional<std::vector<SeatView>> seats;
+  std::optional<Timestamp> lapse;
+  db_.read([&](store::Tx& tx) {
+    seats = tx.concerts.seats(id, now);
+    if (seats) lapse = tx.concerts.next_hold_lapse(id, now);
+  });
   if (!seats) return make_error(Errc::kConcertNotFound, "no such concert");
-  return std::move(*seats);
+  auto text = std::make_shared<const std::string>(render(*seats));
+  auto valid_until = lapse.value_or(Timestamp::max());
+  if (max_cache_age_) valid_until = std::min(valid_until, now + *max_cache_age_);
+  const std::lock_guard lock(cache_mutex_);
+  CachedSeats& cached = cache_[id];
+  if (cached.generation == generation) cached = {generation, render, text, valid_until};
+  return text;
+}
+
+void ConcertService::seats_changed(ConcertId id) {
+  const std::lock_guard lock(cache_mutex_);
+  CachedSeats& cached = cache_[id];
+  ++cached.generation;
+  cached.text.reset();
 }
 
 bool ConcertService::seed_demo() {

@@ -13,16 +13,16 @@ Result<Reservation> find_owned(store::Tx& tx, UserId user, ReservationId id) {
 
 }  // namespace
 
-ReservationService::ReservationService(store::Database& db, const Clock& clock,
-                                       std::chrono::seconds hold_ttl)
-    : db_(db), clock_(clock), hold_ttl_(hold_ttl) {}
+ReservationService::ReservationService(store::Database& db, concerts::ConcertService& concerts,
+                                       const Clock& clock, std::chrono::seconds hold_ttl)
+    : db_(db), concerts_(concerts), clock_(clock), hold_ttl_(hold_ttl) {}
 
 Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_number,
                                              ConcertId concert, std::int32_t seat) {
   const auto now = clock_.now();
   Reservation reservation{ReservationId::random(),  user, concert,        seat, Won{},
                           ReservationStatus::kHeld, now,  now + hold_ttl_};
-  return store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
+  auto held = store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
     // Serializes this user's holds, so that two at once cannot both pass the limit.
     if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
     if (!tx.queue.is_active(queue_number, user, now)) {
@@ -43,6 +43,8 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
     tx.reservations.insert(reservation);
     return reservation;
   });
+  if (held) concerts_.seats_changed(concert);
+  return held;
 }
 
 Result<Reservation> ReservationService::get(UserId user, ReservationId id) {
@@ -54,7 +56,7 @@ Result<Reservation> ReservationService::get(UserId user, ReservationId id) {
 
 Result<Reservation> ReservationService::cancel(UserId user, ReservationId id) {
   const auto now = clock_.now();
-  return store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
+  auto cancelled = store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
     auto found = find_owned(tx, user, id);
     if (!found) return found;
     switch (effective_status(*found, now)) {
@@ -73,6 +75,8 @@ Result<Reservation> ReservationService::cancel(UserId user, ReservationId id) {
     found->status = ReservationStatus::kCancelled;
     return found;
   });
+  if (cancelled) concerts_.seats_changed(cancelled->concert);
+  return cancelled;
 }
 
 std::size_t ReservationService::sweep() {

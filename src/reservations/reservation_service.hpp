@@ -5,6 +5,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "concerts/concert_service.hpp"
 #include "reservations/reservation.hpp"
 #include "store/database.hpp"
 
@@ -14,7 +15,9 @@ class ReservationService final {
  public:
   static constexpr std::int64_t kHoldLimit = 4;
 
-  ReservationService(store::Database& db, const Clock& clock, std::chrono::seconds hold_ttl);
+  // Tells `concerts` of every hold and release, for its seat-map cache.
+  ReservationService(store::Database& db, concerts::ConcertService& concerts, const Clock& clock,
+                     std::chrono::seconds hold_ttl);
 
   // Holds a seat for hold_ttl when queue entry `queue_number` is the user's and ACTIVE.
   // kQueueNotActive, kSeatNotFound, kSeatUnavailable, kHoldLimit.
@@ -24,11 +27,13 @@ class ReservationService final {
   [[nodiscard]] Result<Reservation> get(UserId user, ReservationId id);
   // Releases a HELD seat now. kReservationNotFound, kForbidden, kAlreadyPaid, kHoldExpired.
   [[nodiscard]] Result<Reservation> cancel(UserId user, ReservationId id);
-  // Frees seats whose hold lapsed; returns how many.
+  // Frees seats whose hold lapsed; returns how many. A lapsed hold's seat reads as
+  // available already, so this changes no seat map.
   std::size_t sweep();
 
  private:
   store::Database& db_;
+  concerts::ConcertService& concerts_;
   const Clock& clock_;
   std::chrono::seconds hold_ttl_;
 };

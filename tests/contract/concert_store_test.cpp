@@ -56,6 +56,27 @@ TEST_P(ConcertStore, HeldAndSoldSeatsAreUnavailableUntilAHoldLapses) {
   EXPECT_EQ(seat_available(concert, 2, kT0 + 5min), false);
 }
 
+TEST_P(ConcertStore, NextHoldLapseIsTheFirstLiveHoldToLapse) {
+  const auto user = add_user();
+  const auto concert = add_concert(4);
+  const auto other = add_concert(1);
+  const auto next = [&](ConcertId id, Timestamp now) {
+    return query([&](store::Tx& tx) { return tx.concerts.next_hold_lapse(id, now); });
+  };
+  EXPECT_EQ(next(concert, kT0), std::nullopt);
+  ASSERT_TRUE(hold(concert, 1, user, kT0, 5min));
+  ASSERT_TRUE(hold(concert, 2, user, kT0, 2min));
+  const auto sold = hold(concert, 3, user, kT0, 1min);
+  ASSERT_TRUE(sold);
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+  ASSERT_TRUE(hold(other, 1, user, kT0, 1min));
+
+  EXPECT_EQ(next(concert, kT0), kT0 + 2min);  // not the sold seat's, nor the other concert's
+  EXPECT_EQ(next(concert, kT0 + 2min - 1ms), kT0 + 2min);
+  EXPECT_EQ(next(concert, kT0 + 2min), kT0 + 5min);
+  EXPECT_EQ(next(concert, kT0 + 5min), std::nullopt);
+}
+
 TEST_P(ConcertStore, UpcomingListsConcertsFromTheDateOrderedByDateThenName) {
   const auto past = add_concert(1, Won{1}, year{2026} / 11 / 23, "Yesterday");
   const auto today_b = add_concert(1, Won{1}, year{2026} / 11 / 24, "B today");

@@ -105,7 +105,7 @@ class HttpServerTest : public ::testing::Test {
         users_(db_),
         queue_(db_, clock_, {}),
         concerts_(db_, clock_),
-        reservations_(db_, clock_, 300s),
+        reservations_(db_, concerts_, clock_, 300s),
         balances_(db_, clock_),
         payments_(db_, queue_, clock_),
         server_(ioc_, pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),

@@ -55,13 +55,25 @@ class ServicesTest : public ::testing::Test {
     return reservations_.hold(fan.id, fan.queue_number, concert_, seat);
   }
 
+  // Through the seat-map cache, as the HTTP adapter reads it.
   bool seat_available(std::int32_t seat) {
-    for (const auto& view : concerts_.seats(concert_).value()) {
-      if (view.number == seat) return view.available;
+    const auto map = *concerts_.rendered_seats(concert_, &availability).value();
+    const auto index = static_cast<std::size_t>(seat - 1);
+    if (index >= map.size()) {
+      ADD_FAILURE() << "no seat " << seat;
+      return false;
     }
-    ADD_FAILURE() << "no seat " << seat;
-    return false;
+    return map[index] == '1';
   }
+
+  // One character per seat, '1' when available; counts its calls.
+  static std::string availability(const std::vector<concerts::SeatView>& seats) {
+    ++renders;
+    std::string out;
+    for (const auto& view : seats) out += view.available ? '1' : '0';
+    return out;
+  }
+  static inline int renders = 0;
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
@@ -70,7 +82,7 @@ class ServicesTest : public ::testing::Test {
   queue::QueueService queue_{
       *db_, clock_, {.max_active = 10, .admit_rate = 100, .active_ttl = 600s}};
   concerts::ConcertService concerts_{*db_, clock_};
-  reservations::ReservationService reservations_{*db_, clock_, 300s};
+  reservations::ReservationService reservations_{*db_, concerts_, clock_, 300s};
   payments::BalanceService balances_{*db_, clock_};
   payments::PaymentService payments_{*db_, queue_, clock_};
   ConcertId concert_;
@@ -327,6 +339,44 @@ TEST_F(ServicesTest, DemoDataIsCreatedOnlyWhenThereAreNoConcerts) {
   const auto upcoming = demo.upcoming();
   ASSERT_GE(upcoming.size(), 3u);
   EXPECT_GE(upcoming.front().available_seats, 100);
+}
+
+TEST_F(ServicesTest, SeatMapIsRenderedOnceUntilASeatChanges) {
+  ASSERT_TRUE(seat_available(1));
+  const int rendered = renders;
+  EXPECT_TRUE(seat_available(1));
+  EXPECT_TRUE(seat_available(2));
+  EXPECT_EQ(renders, rendered);
+  EXPECT_EQ(concerts_.rendered_seats(ConcertId::random(), &availability).error().code,
+            Errc::kConcertNotFound);
+}
+
+TEST_F(ServicesTest, CachedSeatMapFollowsHoldsLapsesPaymentsAndCancels) {
+  const auto fan = active_fan();
+  ASSERT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "111111");
+  ASSERT_TRUE(hold(fan, 1));
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "011111");
+  clock_.advance(100s);
+  const auto second = hold(fan, 2);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "001111");
+  clock_.advance(200s - 1ms);
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "001111");
+  clock_.advance(1ms);  // the first hold lapses, with no write
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
+  ASSERT_TRUE(balances_.charge(fan.id, Won{10000}, std::nullopt));
+  ASSERT_TRUE(payments_.pay(fan.id, second->id, Won{2000}, std::nullopt));
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
+  clock_.advance(100s);  // the paid seat stays sold after its hold would have lapsed
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
+  ASSERT_TRUE(hold(active_fan(), 3));
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100111");
+  const auto fourth = active_fan();
+  const auto held = hold(fourth, 4);
+  ASSERT_TRUE(held);
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100011");
+  ASSERT_TRUE(reservations_.cancel(fourth.id, held->id));
+  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100111");
 }
 
 }  // namespace

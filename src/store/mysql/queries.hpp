@@ -137,6 +137,9 @@ inline constexpr std::string_view kConcertSeats =  // now, concert
     "SELECT seat_number, price,"
     " state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?)"
     " FROM seats WHERE concert_id = ? ORDER BY seat_number";
+inline constexpr std::string_view kNextHoldLapse =  // concert, now
+    "SELECT MIN(hold_expires_at) FROM seats"
+    " WHERE concert_id = ? AND state = 'HELD' AND hold_expires_at > ?";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write

@@ -93,6 +93,9 @@ inline constexpr std::string_view kConcertSeats =
     "SELECT seat_number, price,"
     " state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?2)"
     " FROM seats WHERE concert_id = ?1 ORDER BY seat_number";
+inline constexpr std::string_view kNextHoldLapse =
+    "SELECT MIN(hold_expires_at) FROM seats"
+    " WHERE concert_id = ?1 AND state = 'HELD' AND hold_expires_at > ?2";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write

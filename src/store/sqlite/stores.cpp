@@ -214,6 +214,13 @@ std::optional<std::vector<SeatView>> SqliteConcertStore::seats(ConcertId id, Tim
   return out;
 }
 
+std::optional<Timestamp> SqliteConcertStore::next_hold_lapse(ConcertId id, Timestamp now) {
+  auto row = conn_.query(q::kNextHoldLapse);
+  row.bind(1, id).bind(2, now);
+  if (!row.step()) return std::nullopt;
+  return row.optional_timestamp(0);
+}
+
 bool SqliteConcertStore::any() {
   auto row = conn_.query(q::kAnyConcert);
   return row.step() && row.int64(0) != 0;

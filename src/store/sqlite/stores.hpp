@@ -57,6 +57,7 @@ class SqliteConcertStore final : public concerts::ConcertStore {
                                                                Timestamp now) override;
   [[nodiscard]] std::optional<std::vector<concerts::SeatView>> seats(ConcertId id,
                                                                      Timestamp now) override;
+  [[nodiscard]] std::optional<Timestamp> next_hold_lapse(ConcertId id, Timestamp now) override;
   [[nodiscard]] bool any() override;
 
  private:
