@@ -104,9 +104,9 @@ std::string Api::create_concert(std::int64_t seats, std::int64_t price,
                           {"date", kConcertDate},
                           {"seatCount", seats},
                           {"price", price}};
-  auto request = make_request(http::verb::post, std::string(kApi) + "/admin/concerts",
-                              client_.host(), {}, json::serialize(body));
-  request.set("X-Admin-Key", admin_key);
+  const auto request =
+      make_request(http::verb::post, std::string(kApi) + "/admin/concerts", client_.host(), {},
+                   json::serialize(body), {{"X-Admin-Key", admin_key}});
   const auto response = client_.send(request);
   auto id = json_string(response.body(), "concertId");
   if (response.result() != http::status::created || !id) {

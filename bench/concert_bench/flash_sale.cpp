@@ -210,11 +210,11 @@ net::awaitable<FlashSale::Held> FlashSale::hold(Session& session, const std::str
 net::awaitable<bool> FlashSale::pay(Session& session, const std::string& token,
                                     const std::string& reservation, std::int64_t price) {
   const json::object body{{"reservationId", reservation}, {"amount", price}, {"token", token}};
-  auto request = make_request(http::verb::post, std::string(kApi) + "/payments", setup_.host, {},
-                              json::serialize(body));
   // The same key on every retry: a payment that went through but whose answer was lost
   // answers 201 again instead of paying twice.
-  request.set("Idempotency-Key", Uuid::random().to_string());
+  const std::string key = Uuid::random().to_string();
+  const auto request = make_request(http::verb::post, std::string(kApi) + "/payments", setup_.host,
+                                    {}, json::serialize(body), {{"Idempotency-Key", key}});
   std::optional<Response> response;
   for (int attempt = 0; attempt <= kMaxRetries; ++attempt) {
     response = co_await session.call(Op::kPay, request);

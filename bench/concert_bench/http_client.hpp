@@ -9,6 +9,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -17,14 +18,26 @@ namespace concertd::bench {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 
-using Request = beast::http::request<beast::http::string_body>;
 using Response = beast::http::response<beast::http::string_body>;
 
-// A keep-alive HTTP/1.1 request; `bearer` (if any) goes in Authorization, a non-empty
-// body is sent as JSON.
+// A keep-alive HTTP/1.1 request as it goes on the wire, serialized once: the load loops
+// send the same bytes many times, and Beast's serializer would cost the client (which
+// shares the cores with the server) more than the write itself.
+struct Request {
+  std::string wire;
+};
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+// `bearer` (if any) goes in Authorization, a non-empty body is sent as JSON. Names and
+// values must not contain CR or LF.
 [[nodiscard]] Request make_request(beast::http::verb verb, std::string_view target,
                                    std::string_view host, std::string_view bearer = {},
-                                   std::string body = {});
+                                   std::string_view body = {},
+                                   std::initializer_list<Header> headers = {});
 // The problem+json `code` of an error answer; "" when there is none.
 [[nodiscard]] std::string problem_code(const Response& response);
 
@@ -63,7 +76,7 @@ class BlockingClient final {
   // server closed while it was idle is reconnected and the request sent once more.
   [[nodiscard]] Response send(const Request& request);
   [[nodiscard]] Response send(beast::http::verb verb, std::string_view target,
-                              std::string_view bearer = {}, std::string body = {});
+                              std::string_view bearer = {});
   [[nodiscard]] const std::string& host() const noexcept { return host_; }
 
  private:

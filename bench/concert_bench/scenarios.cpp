@@ -22,6 +22,8 @@ namespace json = boost::json;
 
 // Signs status tokens when there is no --jwt-secret (a static-file baseline ignores them).
 constexpr std::string_view kPlaceholderSecret = "concert-bench-placeholder-secret";
+constexpr std::string_view kPlaceholderNote =
+    "no --jwt-secret: tokens signed with a placeholder key";
 
 // The last `limit` WAITING entries: they stay WAITING while the front of the queue moves.
 constexpr std::string_view kLastWaiting =
@@ -104,8 +106,7 @@ std::vector<Request> status_requests(const RunOptions& o, const users::TokenServ
                            std::to_string(o.first_user + o.users - 1) +
                            " of fans with the same index");
   }
-  if (!o.jwt_secret)
-    report.notes.push_back("no --jwt-secret: tokens signed with a placeholder key");
+  if (!o.jwt_secret) report.notes.emplace_back(kPlaceholderNote);
   std::vector<Request> requests;
   requests.reserve(entries.size());
   for (const auto& [number, user] : entries) {
