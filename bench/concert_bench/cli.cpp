@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -154,8 +156,12 @@ RunOptions parse_run(const std::vector<std::string_view>& args) {
     } else if (flag == "--out") {
       o.out_dir = std::string(value);
     } else if (flag == "--label") {
-      if (value.empty() || value.find_first_of("/ \t") != std::string_view::npos) {
-        throw UsageError("--label: expected a name without spaces or '/'");
+      // It names files and goes into the SVG unescaped.
+      const auto allowed = [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+      };
+      if (value.empty() || !std::ranges::all_of(value, allowed)) {
+        throw UsageError("--label: expected letters, digits, '-', '_' and '.' only");
       }
       o.label = std::string(value);
     } else if (flag == "--client-threads") {

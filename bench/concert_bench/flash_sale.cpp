@@ -268,6 +268,11 @@ void FlashSale::finish(Api& api, const std::optional<std::string>& database, Rep
         .fans_failed = fans_failed_,
         .sold_out = sold_out_,
     };
+    if (!sold_out_ && fans_started_ < setup_.fans) {
+      report.notes.push_back(
+          "the time limit (--duration) ended the sale: " + std::to_string(fans_started_.load()) +
+          " of " + std::to_string(setup_.fans) + " fans started");
+    }
     if (fans_failed_ > 0) {
       std::string why =
           std::to_string(fans_failed_) + " fans gave up on answers the contract rules out:";

@@ -102,6 +102,7 @@ TEST(Cli, RejectsWhatCannotRun) {
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--connections"},
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--duration", "1x"},
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--label", "a/b"},
+      {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--label", "<a>"},
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--what", "1"},
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--database", "x.db"},
       {"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--jwt-secret", "short"},
