@@ -446,6 +446,14 @@ Connection::Connection(const Endpoint& endpoint, const Timeouts& timeouts,
   exec(queries::kSetTimeZoneUtc);
   exec(queries::kSetReadCommitted);
   query(queries::kSetLockWaitTimeout).bind(1, static_cast<std::int64_t>(seconds(lock_wait))).run();
+  // A client cut off by the network in the middle of a transaction sends neither FIN nor
+  // RST: the server would keep the transaction, and its row locks (a user's row, the queue
+  // counters), for as long as TCP takes to notice, hours, and every node would wait on
+  // them. MariaDB ends a transaction idle for longer than the client would wait for an
+  // answer itself. MySQL has no such setting.
+  if (std::string_view(mysql_get_server_info(h)).find("MariaDB") != std::string_view::npos) {
+    query(queries::kSetIdleTransactionTimeout).bind(1, std::int64_t{read_timeout}).run();
+  }
 }
 
 Connection::~Connection() {

@@ -132,7 +132,8 @@ class Query final {
 class Connection final {
  public:
   // Connects and sets up the session: utf8mb4, UTC, strict SQL mode, READ COMMITTED,
-  // `lock_wait` as innodb_lock_wait_timeout. CLIENT_FOUND_ROWS: changes() counts the
+  // `lock_wait` as innodb_lock_wait_timeout, on MariaDB the read timeout as
+  // idle_transaction_timeout. CLIENT_FOUND_ROWS: changes() counts the
   // rows an UPDATE matched, as SQLite does, so an UPDATE that leaves a row as it was (a
   // debit of 0) still counts. Throws StoreUnavailable with a one-line reason (never the
   // password) when the server cannot be reached or refuses the login.

@@ -27,6 +27,9 @@ inline constexpr std::string_view kSetSqlMode =
 inline constexpr std::string_view kSetTimeZoneUtc = "SET SESSION time_zone = '+00:00'";
 // Seconds.
 inline constexpr std::string_view kSetLockWaitTimeout = "SET SESSION innodb_lock_wait_timeout = ?";
+// Seconds; MariaDB only.
+inline constexpr std::string_view kSetIdleTransactionTimeout =
+    "SET SESSION idle_transaction_timeout = ?";
 
 inline constexpr std::string_view kStartTransaction = "START TRANSACTION";
 // A consistent snapshot from the first statement on (under REPEATABLE READ).
