@@ -94,8 +94,11 @@ bool WaitingRoom::abandoned(std::int64_t number, Timestamp now) const {
   if (config_.abandon_after.count() == 0 || number <= admitted_up_to_) return false;
   const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
   if (index >= last_seen_.size()) return false;
-  return epoch_seconds(now) - last_seen_[index] >
-         static_cast<std::uint32_t>(config_.abandon_after.count());
+  // The admitter reads `now` before its transaction waits for the writer, so a poll may
+  // have been recorded at a later second than `now`: that fan is here, not gone.
+  const std::uint32_t seen = last_seen_[index];
+  const std::uint32_t at = epoch_seconds(now);
+  return at > seen && at - seen > static_cast<std::uint32_t>(config_.abandon_after.count());
 }
 
 std::int64_t WaitingRoom::admitted_up_to() const {

@@ -38,6 +38,8 @@ namespace {
 
 using tcp = net::ip::tcp;
 
+constexpr const char* kMariadbTestServer = CONCERTD_MARIADB_TEST_SERVER;
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -185,7 +187,7 @@ bool ServerProcess::try_start(std::string& failure) {
   port_ = pick_free_port();
   std::vector<std::string> args = {CONCERTD_BINARY,
                                    "--listen",
-                                   "127.0.0.1:" + std::to_string(port_),
+                                   endpoint().str(),
                                    "--database",
                                    database().url,
                                    "--jwt-secret",
@@ -205,6 +207,9 @@ bool ServerProcess::try_start(std::string& failure) {
   if (options_.demo) args.emplace_back("--demo");
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
 
+  args.insert(args.begin(), options_.launcher.begin(), options_.launcher.end());
+  args.front() = program_path(args.front());
+
   const int log_fd = open_for_writing(dir_ / "server.log");
   pid_ = spawn(args, log_fd, log_fd);
   ::close(log_fd);
@@ -218,7 +223,7 @@ bool ServerProcess::try_start(std::string& failure) {
       return false;
     }
     try {
-      HttpClient client(port_, 1s);
+      HttpClient client(endpoint(), 1s);
       if (client.get("/healthz").status == 200) {
         // The port might belong to someone else: make sure our child still runs.
         std::this_thread::sleep_for(20ms);
@@ -271,8 +276,7 @@ std::string nginx_binary() {
   return {};
 }
 
-NginxProcess::NginxProcess(const std::vector<std::uint16_t>& upstream_ports)
-    : dir_(make_temp_dir()) {
+NginxProcess::NginxProcess(const std::vector<Endpoint>& upstreams) : dir_(make_temp_dir()) {
   const auto binary = nginx_binary();
   if (binary.empty()) throw std::runtime_error("nginx is not installed (scripts/setup)");
   // Workers run as nobody when we are root: let them use the temp directories.
@@ -293,8 +297,8 @@ NginxProcess::NginxProcess(const std::vector<std::uint16_t>& upstream_ports)
          << "  uwsgi_temp_path " << d << "/uwsgi;\n"
          << "  scgi_temp_path " << d << "/scgi;\n"
          << "  upstream concertd {\n";
-    for (const auto p : upstream_ports) {
-      conf << "    server 127.0.0.1:" << p << " max_fails=1 fail_timeout=2s;\n";
+    for (const auto& server : upstreams) {
+      conf << "    server " << server.str() << " max_fails=1 fail_timeout=2s;\n";
     }
     conf << "    keepalive 64;\n"
          << "  }\n"
@@ -353,9 +357,28 @@ NginxProcess::~NginxProcess() {
 }
 
 RunResult run_concertd(const std::vector<std::string>& args, std::chrono::milliseconds timeout) {
-  const auto dir = make_temp_dir();
   std::vector<std::string> argv = {CONCERTD_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(std::move(argv), timeout);
+}
+
+std::string program_path(std::string_view name) {
+  if (name.find('/') != std::string_view::npos) return std::string(name);
+  const char* env = std::getenv("PATH");
+  std::string dirs = std::string(env != nullptr ? env : "/usr/bin:/bin") + ":/usr/sbin:/sbin";
+  std::istringstream in(dirs);
+  for (std::string dir; std::getline(in, dir, ':');) {
+    const auto candidate = (std::filesystem::path(dir.empty() ? "." : dir) / name).string();
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return {};
+}
+
+RunResult run_program(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+  const auto path = program_path(argv.at(0));
+  if (path.empty()) return {.exit_code = 127, .out = {}, .err = argv[0] + ": not found"};
+  argv[0] = path;
+  const auto dir = make_temp_dir();
   const int out_fd = open_for_writing(dir / "out");
   const int err_fd = open_for_writing(dir / "err");
   const pid_t pid = spawn(argv, out_fd, err_fd);
@@ -372,6 +395,31 @@ RunResult run_concertd(const std::vector<std::string>& args, std::chrono::millis
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return result;
+}
+
+MariadbTestServer::MariadbTestServer(std::vector<std::string> launcher, std::string host)
+    : dir_(make_temp_dir()) {
+  auto argv = std::move(launcher);
+  argv.insert(argv.end(),
+              {"env", "MARIADB_TEST_HOST=" + host, kMariadbTestServer, "start", dir_.string()});
+  auto r = run_program(std::move(argv), 120s);
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  if (r.exit_code != 0 || r.out.empty()) {
+    throw std::runtime_error("mariadb-test-server start failed (" + std::to_string(r.exit_code) +
+                             "): " + tail(r.err));
+  }
+  dsn_ = r.out;
+}
+
+MariadbTestServer::~MariadbTestServer() {
+  const auto r = run_program({kMariadbTestServer, "stop", dir_.string()}, 60s);
+  if (r.exit_code != 0) std::cerr << "mariadb-test-server stop: " << tail(r.err) << '\n';
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "---- MariaDB directory kept: " << dir_.string() << '\n';
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
 }
 
 // HTTP
@@ -419,8 +467,8 @@ std::string Response::describe() const {
   return std::to_string(status) + " " + header("Content-Type") + " " + tail(body, 2000);
 }
 
-HttpClient::HttpClient(std::uint16_t port, std::chrono::milliseconds timeout)
-    : port_(port), timeout_(timeout), stream_(ioc_) {}
+HttpClient::HttpClient(Endpoint server, std::chrono::milliseconds timeout)
+    : server_(std::move(server)), timeout_(timeout), stream_(ioc_) {}
 
 HttpClient::~HttpClient() { close(); }
 
@@ -436,11 +484,11 @@ beast::error_code HttpClient::run(Start&& start) {
 void HttpClient::connect() {
   buffer_.clear();
   stream_.expires_after(timeout_);
-  const tcp::endpoint endpoint(net::ip::address_v4::loopback(), port_);
+  const tcp::endpoint endpoint(net::ip::make_address(server_.host), server_.port);
   const auto ec = run([&](auto handler) { stream_.async_connect(endpoint, std::move(handler)); });
   if (ec) {
     close();
-    throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port_) + ": " + ec.message());
+    throw std::runtime_error("connect to " + server_.str() + ": " + ec.message());
   }
   connected_ = true;
   ++connections_;
@@ -475,7 +523,7 @@ Response HttpClient::del(std::string_view target, std::string_view bearer) {
 Response HttpClient::send(beast::http::verb verb, std::string_view target, std::string body,
                           std::string_view content_type, const Headers& headers) {
   beast::http::request<beast::http::string_body> req{verb, target, 11};
-  req.set(beast::http::field::host, "127.0.0.1:" + std::to_string(port_));
+  req.set(beast::http::field::host, server_.str());
   req.set(beast::http::field::user_agent, "concertd-http-tests");
   if (!content_type.empty()) req.set(beast::http::field::content_type, content_type);
   for (const auto& [name, value] : headers) req.set(name, value);
@@ -514,8 +562,7 @@ Response HttpClient::read_response() {
       [&](auto handler) { beast::http::async_read(stream_, buffer_, parser, std::move(handler)); });
   if (ec) {
     close();
-    throw std::runtime_error("reading a response from 127.0.0.1:" + std::to_string(port_) + ": " +
-                             ec.message());
+    throw std::runtime_error("reading a response from " + server_.str() + ": " + ec.message());
   }
   auto msg = parser.release();
   Response r;
@@ -615,8 +662,8 @@ std::string unique_username(std::string_view prefix) {
   return std::string(prefix) + std::to_string(::getpid()) + "_" + std::to_string(++counter);
 }
 
-Account make_account(std::uint16_t port, std::string_view prefix) {
-  HttpClient http(port);
+Account make_account(const Endpoint& server, std::string_view prefix) {
+  HttpClient http(server);
   Account a;
   a.username = unique_username(prefix);
   a.password = "correct horse " + a.username;
@@ -631,14 +678,15 @@ Account make_account(std::uint16_t port, std::string_view prefix) {
   return a;
 }
 
-std::vector<Account> make_accounts(std::uint16_t port, std::size_t count, std::size_t parallel) {
+std::vector<Account> make_accounts(const Endpoint& server, std::size_t count,
+                                   std::size_t parallel) {
   std::vector<Account> accounts(count);
   std::vector<std::exception_ptr> errors(parallel);
   std::vector<std::thread> threads;
   for (std::size_t t = 0; t < parallel; ++t) {
     threads.emplace_back([&, t] {
       try {
-        for (std::size_t i = t; i < count; i += parallel) accounts[i] = make_account(port);
+        for (std::size_t i = t; i < count; i += parallel) accounts[i] = make_account(server);
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -651,10 +699,10 @@ std::vector<Account> make_accounts(std::uint16_t port, std::size_t count, std::s
   return accounts;
 }
 
-std::vector<std::unique_ptr<HttpClient>> connected_clients(std::uint16_t port, std::size_t n) {
+std::vector<std::unique_ptr<HttpClient>> connected_clients(const Endpoint& server, std::size_t n) {
   std::vector<std::unique_ptr<HttpClient>> clients;
   for (std::size_t i = 0; i < n; ++i) {
-    clients.push_back(std::make_unique<HttpClient>(port));
+    clients.push_back(std::make_unique<HttpClient>(server));
     if (clients.back()->get("/healthz").status != 200) throw std::runtime_error("healthz");
   }
   return clients;
@@ -924,11 +972,20 @@ bool mysql_available(std::string& why) {
 #endif
 }
 
-TestDatabase::TestDatabase() {
-#ifdef CONCERTD_TEST_WITH_MYSQL
+namespace {
+
+std::string test_mysql_dsn() {
   const char* env = std::getenv("CONCERTD_TEST_MYSQL_DSN");
   if (env == nullptr) throw std::runtime_error("CONCERTD_TEST_MYSQL_DSN is not set");
-  server_dsn_ = env;
+  return env;
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase() : TestDatabase(test_mysql_dsn()) {}
+
+TestDatabase::TestDatabase(std::string server_dsn) : server_dsn_(std::move(server_dsn)) {
+#ifdef CONCERTD_TEST_WITH_MYSQL
   auto dsn = parse_mysql_dsn(server_dsn_);
   std::random_device rd;
   std::ostringstream name;

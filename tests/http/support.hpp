@@ -46,6 +46,15 @@ inline constexpr std::string_view kJwtSecret = "test-jwt-secret-0123456789abcdef
 
 // Processes
 
+// Where a server listens. A bare port means 127.0.0.1:port.
+struct Endpoint {
+  Endpoint(std::uint16_t p) : port(p) {}  // NOLINT(google-explicit-constructor)
+  Endpoint(std::string h, std::uint16_t p) : host(std::move(h)), port(p) {}
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  [[nodiscard]] std::string str() const { return host + ":" + std::to_string(port); }
+};
+
 struct ServerOptions {
   int hold_ttl = 300;
   int active_ttl = 600;
@@ -57,6 +66,11 @@ struct ServerOptions {
   // Empty: a fresh SQLite file in the server's temp directory. Otherwise a --database URL
   // (e.g. a TestDatabase's mysql:// URL) that several servers may share.
   std::string database_url{};
+  // Runs the server under this command, e.g. {"ip", "netns", "exec", NAME} (which execs
+  // it: the pid stays the server's).
+  std::vector<std::string> launcher{};
+  // The address it listens on (a free port is picked).
+  std::string host = "127.0.0.1";
 };
 
 // Where a server keeps its data: "sqlite:/path/to/file" or "mysql://USER:PASS@HOST:PORT/DB".
@@ -70,6 +84,8 @@ struct DatabaseUrl {
 class TestDatabase final {
  public:
   TestDatabase();
+  // On the server named by `server_dsn` (mysql://USER:PASS@HOST:PORT/DB) instead.
+  explicit TestDatabase(std::string server_dsn);
   ~TestDatabase();
   TestDatabase(const TestDatabase&) = delete;
   TestDatabase& operator=(const TestDatabase&) = delete;
@@ -113,6 +129,7 @@ class ServerProcess final {
   void restart();
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] Endpoint endpoint() const { return {options_.host, port_}; }
   [[nodiscard]] bool running() const noexcept { return pid_ > 0; }
   [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] const ServerOptions& options() const noexcept { return options_; }
@@ -134,11 +151,11 @@ class ServerProcess final {
 };
 
 // nginx (nginx-light) in the foreground on a temp config: one server on a free 127.0.0.1
-// port proxying to an upstream of the given 127.0.0.1 ports, keep-alive to the upstream.
+// port proxying to an upstream of the given servers, keep-alive to the upstream.
 class NginxProcess final {
  public:
   // Starts nginx and waits (at most 10 s) until its port accepts connections.
-  explicit NginxProcess(const std::vector<std::uint16_t>& upstream_ports);
+  explicit NginxProcess(const std::vector<Endpoint>& upstreams);
   ~NginxProcess();
   NginxProcess(const NginxProcess&) = delete;
   NginxProcess& operator=(const NginxProcess&) = delete;
@@ -163,6 +180,29 @@ struct RunResult {
 // Runs concertd with exactly `args` and waits at most `timeout` for it to exit.
 [[nodiscard]] RunResult run_concertd(const std::vector<std::string>& args,
                                      std::chrono::milliseconds timeout = 10s);
+// Runs argv[0] (a path, or a name looked up in PATH) with argv; waits at most `timeout`.
+[[nodiscard]] RunResult run_program(std::vector<std::string> argv,
+                                    std::chrono::milliseconds timeout = 30s);
+// The path of program `name` in PATH (or /usr/sbin, /sbin), or "" when there is none.
+[[nodiscard]] std::string program_path(std::string_view name);
+
+// A private MariaDB (scripts/mariadb-test-server on a temp directory), stopped by the
+// destructor. `launcher` prefixes the script (e.g. {"ip", "netns", "exec", NAME}); `host`
+// is the address it listens on and the DSN names.
+class MariadbTestServer final {
+ public:
+  explicit MariadbTestServer(std::vector<std::string> launcher = {},
+                             std::string host = "127.0.0.1");
+  ~MariadbTestServer();
+  MariadbTestServer(const MariadbTestServer&) = delete;
+  MariadbTestServer& operator=(const MariadbTestServer&) = delete;
+
+  [[nodiscard]] const std::string& dsn() const noexcept { return dsn_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string dsn_;
+};
 
 // HTTP
 
@@ -187,11 +227,11 @@ struct Response {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// A keep-alive HTTP/1.1 connection to 127.0.0.1:port, (re)connected on demand.
+// A keep-alive HTTP/1.1 connection to `server`, (re)connected on demand.
 // Network errors and timeouts throw std::runtime_error. One thread at a time.
 class HttpClient final {
  public:
-  explicit HttpClient(std::uint16_t port, std::chrono::milliseconds timeout = 15s);
+  explicit HttpClient(Endpoint server, std::chrono::milliseconds timeout = 15s);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -220,7 +260,7 @@ class HttpClient final {
   template <class Start>
   beast::error_code run(Start&& start);
 
-  std::uint16_t port_;
+  Endpoint server_;
   std::chrono::milliseconds timeout_;
   net::io_context ioc_;
   beast::tcp_stream stream_;
@@ -253,9 +293,9 @@ struct Account {
 
 [[nodiscard]] std::string unique_username(std::string_view prefix = "fan");
 // Sign up (expects 201) and log in (expects 200).
-[[nodiscard]] Account make_account(std::uint16_t port, std::string_view prefix = "fan");
+[[nodiscard]] Account make_account(const Endpoint& server, std::string_view prefix = "fan");
 // `count` accounts made by `parallel` threads (Argon2id makes each one slow).
-[[nodiscard]] std::vector<Account> make_accounts(std::uint16_t port, std::size_t count,
+[[nodiscard]] std::vector<Account> make_accounts(const Endpoint& server, std::size_t count,
                                                  std::size_t parallel = 4);
 
 // POST /users/{id}/balance; expects 200 and returns newBalance.
@@ -292,7 +332,7 @@ std::string admit(HttpClient& http, Account& a);
 [[nodiscard]] bool seat_available(HttpClient& http, std::string_view concert_id, std::int64_t seat);
 
 // One connected client per racer, so that connection setup is not part of the race.
-[[nodiscard]] std::vector<std::unique_ptr<HttpClient>> connected_clients(std::uint16_t port,
+[[nodiscard]] std::vector<std::unique_ptr<HttpClient>> connected_clients(const Endpoint& server,
                                                                          std::size_t n);
 
 // Runs fn(i) for i in [0, n) on n threads released at the same moment; rethrows the first

@@ -125,6 +125,16 @@ TEST_F(WaitingRoomTest, UserWhoStoppedPollingIsSkippedWhenTheirTurnComes) {
   EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
 }
 
+// The admitter takes `now` before its transaction waits for the writer; a poll recorded
+// meanwhile, in a later second, must not make the fan look gone (unsigned wraparound).
+TEST_F(WaitingRoomTest, PollSeenAfterTheAdmittersClockReadingIsNotAbandonment) {
+  enqueue(1);
+  const Timestamp admitter_now = clock_.now();
+  clock_.advance(2s);
+  (void)room_.view(1, clock_.now());
+  EXPECT_FALSE(room_.abandoned(1, admitter_now));
+}
+
 TEST_F(WaitingRoomTest, WaitEstimateFollowsTheAdmitRate) {
   enqueue(10);
   EXPECT_EQ(room_.view(10, clock_.now()).remaining_seconds, 5);  // 10 ahead at 2/s
