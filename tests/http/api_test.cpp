@@ -1,5 +1,7 @@
 // The external contract (docs: /work/shared/spec/contract.md §1-§3) through a real
-// concertd process and real sockets. Each test starts its own server on its own database.
+// concertd process and real sockets. Each test starts its own server on its own database,
+// once on SQLite and once on MariaDB (OnEveryStore). Only the CommandLine tests that start
+// no server (flags, usage errors) run once: there is no store for them to differ on.
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -15,6 +17,28 @@ namespace concertd::test {
 namespace {
 
 using beast::http::verb;
+
+// One suite per area of the contract, each run on every store.
+class Users : public OnEveryStore {};
+class Tokens : public OnEveryStore {};
+class Queue : public OnEveryStore {};
+class Concerts : public OnEveryStore {};
+class Reservations : public OnEveryStore {};
+class Balance : public OnEveryStore {};
+class Payments : public OnEveryStore {};
+class Protocol : public OnEveryStore {};
+// Signals and restarts of the server on its database.
+class Lifecycle : public OnEveryStore {};
+
+CONCERTD_ON_EVERY_STORE(Users);
+CONCERTD_ON_EVERY_STORE(Tokens);
+CONCERTD_ON_EVERY_STORE(Queue);
+CONCERTD_ON_EVERY_STORE(Concerts);
+CONCERTD_ON_EVERY_STORE(Reservations);
+CONCERTD_ON_EVERY_STORE(Balance);
+CONCERTD_ON_EVERY_STORE(Payments);
+CONCERTD_ON_EVERY_STORE(Protocol);
+CONCERTD_ON_EVERY_STORE(Lifecycle);
 
 // A fresh account, charged with `money` (when > 0) and ACTIVE in the queue.
 Account ready_fan(const ServerProcess& server, HttpClient& http, std::int64_t money = 0) {
@@ -35,8 +59,8 @@ bool has_line_count(const std::string& text, std::size_t lines) {
 
 // Users
 
-TEST(Users, SignUpReturnsIdAndUsername) {
-  ServerProcess server;
+TEST_P(Users, SignUpReturnsIdAndUsername) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto name = unique_username();
   const auto r = http.post("/api/v1/users", {{"username", name}, {"password", "s3cret-pass"}});
@@ -46,8 +70,8 @@ TEST(Users, SignUpReturnsIdAndUsername) {
   EXPECT_EQ(r.str("username"), name);
 }
 
-TEST(Users, SignUpTwiceIsUsernameTaken) {
-  ServerProcess server;
+TEST_P(Users, SignUpTwiceIsUsernameTaken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto name = unique_username();
   ASSERT_TRUE(has_status(
@@ -57,8 +81,8 @@ TEST(Users, SignUpTwiceIsUsernameTaken) {
                  "USERNAME_TAKEN"));
 }
 
-TEST(Users, LoginReturnsAccessToken) {
-  ServerProcess server;
+TEST_P(Users, LoginReturnsAccessToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto name = unique_username();
   const auto up = http.post("/api/v1/users", {{"username", name}, {"password", "s3cret-pass"}});
@@ -71,8 +95,8 @@ TEST(Users, LoginReturnsAccessToken) {
   EXPECT_GT(r.integer("expiresIn"), 0);
 }
 
-TEST(Users, WrongPasswordIsBadCredentials) {
-  ServerProcess server;
+TEST_P(Users, WrongPasswordIsBadCredentials) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   EXPECT_TRUE(is_problem(
@@ -80,16 +104,16 @@ TEST(Users, WrongPasswordIsBadCredentials) {
       "BAD_CREDENTIALS"));
 }
 
-TEST(Users, UnknownUserIsBadCredentials) {
-  ServerProcess server;
+TEST_P(Users, UnknownUserIsBadCredentials) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   EXPECT_TRUE(is_problem(
       http.post("/api/v1/auth/login", {{"username", "nobody_here"}, {"password", "whatever-pass"}}),
       401, "BAD_CREDENTIALS"));
 }
 
-TEST(Users, MissingOrMistypedFieldsAre400) {
-  ServerProcess server;
+TEST_P(Users, MissingOrMistypedFieldsAre400) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto name = unique_username();
   EXPECT_TRUE(is_problem(http.post("/api/v1/users", {{"username", name}}), 400, {}));
@@ -105,10 +129,10 @@ TEST(Users, MissingOrMistypedFieldsAre400) {
       http.post("/api/v1/users", {{"username", name}, {"password", "s3cret-pass"}}), 201));
 }
 
-TEST(Users, PasswordIsStoredOnlyAsArgon2idHash) {
-  ServerProcess server;
+TEST_P(Users, PasswordIsStoredOnlyAsArgon2idHash) {
+  ServerProcess server(on_store());
   const auto a = make_account(server.port());
-  Db db(server.db_path());
+  Db db(server.database());
   const auto rows = db.rows("SELECT password_hash FROM users WHERE id = ?1", {uuid(a.id)});
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_TRUE(rows[0][0].starts_with("$argon2id$")) << rows[0][0];
@@ -117,8 +141,8 @@ TEST(Users, PasswordIsStoredOnlyAsArgon2idHash) {
 
 // Tokens: access and queue JWTs
 
-TEST(Tokens, ForgedSignatureIsInvalidToken) {
-  ServerProcess server;
+TEST_P(Tokens, ForgedSignatureIsInvalidToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto b = make_account(server.port());
@@ -134,9 +158,11 @@ TEST(Tokens, ForgedSignatureIsInvalidToken) {
       is_problem(queue_status(http, a.queue.substr(0, a.queue.size() - 4)), 401, "INVALID_TOKEN"));
 }
 
-TEST(Tokens, TokenSignedWithAnotherKeyIsInvalidToken) {
-  ServerProcess server;
-  ServerProcess other({.extra_args = {"--jwt-secret", "another-secret-of-the-right-length"}});
+TEST_P(Tokens, TokenSignedWithAnotherKeyIsInvalidToken) {
+  ServerProcess server(on_store());
+  // On MariaDB both share the test's database: what signs is each one's --jwt-secret.
+  ServerProcess other(
+      on_store({.extra_args = {"--jwt-secret", "another-secret-of-the-right-length"}}));
   HttpClient http(server.port());
   HttpClient other_http(other.port());
   const auto mine = make_account(server.port());
@@ -149,8 +175,8 @@ TEST(Tokens, TokenSignedWithAnotherKeyIsInvalidToken) {
   EXPECT_TRUE(is_problem(queue_status(http, theirs.queue), 401, "INVALID_TOKEN"));
 }
 
-TEST(Tokens, AlgNoneIsInvalidToken) {
-  ServerProcess server;
+TEST_P(Tokens, AlgNoneIsInvalidToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   EXPECT_TRUE(is_problem(http.get(balance_path(a), alg_none(a.access)), 401, "INVALID_TOKEN"));
@@ -160,8 +186,8 @@ TEST(Tokens, AlgNoneIsInvalidToken) {
   EXPECT_TRUE(seat_available(http, concert, 1));
 }
 
-TEST(Tokens, GarbageIsInvalidToken) {
-  ServerProcess server;
+TEST_P(Tokens, GarbageIsInvalidToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   for (const std::string token : {"garbage", "a.b.c", "eyJhbGciOiJIUzI1NiJ9..", "...."}) {
@@ -172,8 +198,8 @@ TEST(Tokens, GarbageIsInvalidToken) {
                          401, "INVALID_TOKEN"));
 }
 
-TEST(Tokens, MissingTokenIsInvalidToken) {
-  ServerProcess server;
+TEST_P(Tokens, MissingTokenIsInvalidToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   EXPECT_TRUE(is_problem(http.get(balance_path(a)), 401, "INVALID_TOKEN"));
@@ -183,8 +209,8 @@ TEST(Tokens, MissingTokenIsInvalidToken) {
   EXPECT_TRUE(is_problem(http.get("/api/v1/queue/status"), 401, "INVALID_TOKEN"));
 }
 
-TEST(Tokens, AccessTokenIsNotAQueueToken) {
-  ServerProcess server;
+TEST_P(Tokens, AccessTokenIsNotAQueueToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 2, 1000);
@@ -193,8 +219,8 @@ TEST(Tokens, AccessTokenIsNotAQueueToken) {
   EXPECT_TRUE(seat_available(http, concert, 1));
 }
 
-TEST(Tokens, QueueTokenIsNotAnAccessToken) {
-  ServerProcess server;
+TEST_P(Tokens, QueueTokenIsNotAnAccessToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   EXPECT_TRUE(is_problem(http.post(balance_path(a), {{"userId", a.id}, {"amount", 100}}, a.queue),
@@ -207,8 +233,8 @@ TEST(Tokens, QueueTokenIsNotAnAccessToken) {
 
 // Queue: the waiting room
 
-TEST(Queue, TokenIsIssuedAndBecomesActive) {
-  ServerProcess server({.active_ttl = 600});
+TEST_P(Queue, TokenIsIssuedAndBecomesActive) {
+  ServerProcess server(on_store({.active_ttl = 600}));
   HttpClient http(server.port());
   auto a = make_account(server.port());
   const auto r = http.post("/api/v1/tokens", {{"userId", a.id}}, a.access);
@@ -227,8 +253,8 @@ TEST(Queue, TokenIsIssuedAndBecomesActive) {
   EXPECT_LE(s.integer("remainingTime"), 600);
 }
 
-TEST(Queue, StatusAcceptsTokenInHeaderQueryOrBody) {
-  ServerProcess server;
+TEST_P(Queue, StatusAcceptsTokenInHeaderQueryOrBody) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto by_query = http.get("/api/v1/queue/status?token=" + a.queue);
@@ -244,8 +270,8 @@ TEST(Queue, StatusAcceptsTokenInHeaderQueryOrBody) {
   EXPECT_EQ(by_header.str("status"), "ACTIVE");
 }
 
-TEST(Queue, TokenForAnotherUserIsForbidden) {
-  ServerProcess server;
+TEST_P(Queue, TokenForAnotherUserIsForbidden) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   const auto b = make_account(server.port());
@@ -253,8 +279,8 @@ TEST(Queue, TokenForAnotherUserIsForbidden) {
       is_problem(http.post("/api/v1/tokens", {{"userId", b.id}}, a.access), 403, "FORBIDDEN"));
 }
 
-TEST(Queue, ActiveUserGetsTheSameEntryBack) {
-  ServerProcess server;
+TEST_P(Queue, ActiveUserGetsTheSameEntryBack) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto again = http.post("/api/v1/tokens", {{"userId", a.id}}, a.access);
@@ -264,12 +290,12 @@ TEST(Queue, ActiveUserGetsTheSameEntryBack) {
   const auto s = queue_status(http, again.str("token"));
   ASSERT_TRUE(has_status(s, 200));
   EXPECT_EQ(s.str("status"), "ACTIVE");
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM queue_entries WHERE user_id = ?1", {uuid(a.id)}), 1);
 }
 
-TEST(Queue, WaitingUserKeepsTheirPlace) {
-  ServerProcess server({.max_active = 1});
+TEST_P(Queue, WaitingUserKeepsTheirPlace) {
+  ServerProcess server(on_store({.max_active = 1}));
   HttpClient http(server.port());
   auto accounts = make_accounts(server.port(), 3);
   auto& a = accounts[0];
@@ -294,12 +320,12 @@ TEST(Queue, WaitingUserKeepsTheirPlace) {
   ASSERT_TRUE(has_status(sc, 200));
   EXPECT_EQ(sc.str("status"), "WAITING");
   EXPECT_EQ(sc.integer("queuePosition"), 2);
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM queue_entries WHERE user_id = ?1", {uuid(b.id)}), 1);
 }
 
-TEST(Queue, PaymentExpiresTheEntryAndTheNextTokenIsNew) {
-  ServerProcess server;
+TEST_P(Queue, PaymentExpiresTheEntryAndTheNextTokenIsNew) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 2, 1000);
@@ -317,8 +343,8 @@ TEST(Queue, PaymentExpiresTheEntryAndTheNextTokenIsNew) {
   EXPECT_TRUE(has_status(hold(http, concert, 2, next.str("token")), 201));
 }
 
-TEST(Queue, ActiveEntryExpiresAfterActiveTtl) {
-  ServerProcess server({.active_ttl = 1});
+TEST_P(Queue, ActiveEntryExpiresAfterActiveTtl) {
+  ServerProcess server(on_store({.active_ttl = 1}));
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 1, 1000);
@@ -332,8 +358,8 @@ TEST(Queue, ActiveEntryExpiresAfterActiveTtl) {
 
 // With room for two, fans queued A, B, C, D are admitted in that order as slots free up
 // (each freed by a payment, which ends the payer's ACTIVE entry).
-TEST(Queue, AdmitsInOrderOfArrival) {
-  ServerProcess server({.max_active = 2, .admit_rate = 1000});
+TEST_P(Queue, AdmitsInOrderOfArrival) {
+  ServerProcess server(on_store({.max_active = 2, .admit_rate = 1000}));
   HttpClient http(server.port());
   auto fans = make_accounts(server.port(), 6);
   for (auto& f : fans) charge(http, f, 1000);
@@ -369,8 +395,8 @@ TEST(Queue, AdmitsInOrderOfArrival) {
 
 // Concerts and seats
 
-TEST(Concerts, AdminCreatesConcertFromSeatCount) {
-  ServerProcess server;
+TEST_P(Concerts, AdminCreatesConcertFromSeatCount) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto r = http.post(
       "/api/v1/admin/concerts",
@@ -404,8 +430,8 @@ TEST(Concerts, AdminCreatesConcertFromSeatCount) {
   }
 }
 
-TEST(Concerts, AdminCreatesConcertFromSeatList) {
-  ServerProcess server;
+TEST_P(Concerts, AdminCreatesConcertFromSeatList) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const json::array seats_in{json::object{{"seatNumber", 7}, {"price", 900}},
                              json::object{{"seatNumber", 3}, {"price", 500}}};
@@ -425,8 +451,8 @@ TEST(Concerts, AdminCreatesConcertFromSeatList) {
   EXPECT_EQ(s1.at("price").to_number<std::int64_t>(), 900);
 }
 
-TEST(Concerts, AdminApiRequiresTheKey) {
-  ServerProcess server;
+TEST_P(Concerts, AdminApiRequiresTheKey) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const json::value body = {
       {"concertName", "Nope"}, {"date", "2099-04-05"}, {"seatCount", 5}, {"price", 1200}};
@@ -440,8 +466,8 @@ TEST(Concerts, AdminApiRequiresTheKey) {
   EXPECT_TRUE(list.array().empty()) << list.describe();
 }
 
-TEST(Concerts, AdminRejectsMalformedConcert) {
-  ServerProcess server;
+TEST_P(Concerts, AdminRejectsMalformedConcert) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const Headers key{{"X-Admin-Key", std::string(kAdminKey)}};
   EXPECT_TRUE(
@@ -460,8 +486,8 @@ TEST(Concerts, AdminRejectsMalformedConcert) {
       400, {}));
 }
 
-TEST(Concerts, ListsUpcomingConcertsByDate) {
-  ServerProcess server;
+TEST_P(Concerts, ListsUpcomingConcertsByDate) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto c = create_concert(http, 1, 100, "2099-03-01", "C");
   const auto a = create_concert(http, 1, 100, "2098-01-01", "A");
@@ -480,8 +506,8 @@ TEST(Concerts, ListsUpcomingConcertsByDate) {
   EXPECT_EQ(std::find(ids.begin(), ids.end(), past), ids.end());
 }
 
-TEST(Concerts, AvailabilityFollowsHoldsSalesAndCancellations) {
-  ServerProcess server;
+TEST_P(Concerts, AvailabilityFollowsHoldsSalesAndCancellations) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 3, 1000);
@@ -509,15 +535,15 @@ TEST(Concerts, AvailabilityFollowsHoldsSalesAndCancellations) {
   EXPECT_TRUE(seat_available(http, concert, 3));
 }
 
-TEST(Concerts, UnknownConcertIsConcertNotFound) {
-  ServerProcess server;
+TEST_P(Concerts, UnknownConcertIsConcertNotFound) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   EXPECT_TRUE(is_problem(http.get("/api/v1/concerts/" + fresh_uuid() + "/seats"), 404,
                          "CONCERT_NOT_FOUND"));
 }
 
-TEST(Concerts, MalformedConcertIdIsClientError) {
-  ServerProcess server;
+TEST_P(Concerts, MalformedConcertIdIsClientError) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   for (const std::string bad : {"not-a-uuid", "123", "00000000-0000-0000-0000-00000000000g"}) {
     const auto r = http.get("/api/v1/concerts/" + bad + "/seats");
@@ -526,8 +552,8 @@ TEST(Concerts, MalformedConcertIdIsClientError) {
   }
 }
 
-TEST(Concerts, DemoFlagCreatesConcertsWithSeats) {
-  ServerProcess server({.demo = true});
+TEST_P(Concerts, DemoFlagCreatesConcertsWithSeats) {
+  ServerProcess server(on_store({.demo = true}));
   HttpClient http(server.port());
   const auto list = http.get("/api/v1/concerts");
   ASSERT_TRUE(has_status(list, 200));
@@ -540,8 +566,8 @@ TEST(Concerts, DemoFlagCreatesConcertsWithSeats) {
 
 // Reservations: seat holds
 
-TEST(Reservations, HoldReturnsHeldReservation) {
-  ServerProcess server({.hold_ttl = 300});
+TEST_P(Reservations, HoldReturnsHeldReservation) {
+  ServerProcess server(on_store({.hold_ttl = 300}));
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 3, 1500);
@@ -567,8 +593,8 @@ TEST(Reservations, HoldReturnsHeldReservation) {
   EXPECT_FALSE(seat_available(http, concert, 2));
 }
 
-TEST(Reservations, HoldAcceptsQueueTokenAsBearer) {
-  ServerProcess server;
+TEST_P(Reservations, HoldAcceptsQueueTokenAsBearer) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 1, 1000);
@@ -577,8 +603,8 @@ TEST(Reservations, HoldAcceptsQueueTokenAsBearer) {
   EXPECT_TRUE(has_status(r, 201));
 }
 
-TEST(Reservations, ReadableWithOwnersAccessOrQueueToken) {
-  ServerProcess server;
+TEST_P(Reservations, ReadableWithOwnersAccessOrQueueToken) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 1, 1000);
@@ -588,8 +614,8 @@ TEST(Reservations, ReadableWithOwnersAccessOrQueueToken) {
   EXPECT_TRUE(is_problem(get_reservation(http, rid, "garbage"), 401, "INVALID_TOKEN"));
 }
 
-TEST(Reservations, HoldOfHeldSeatIsSeatUnavailable) {
-  ServerProcess server;
+TEST_P(Reservations, HoldOfHeldSeatIsSeatUnavailable) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   auto b = ready_fan(server, http);
@@ -599,8 +625,8 @@ TEST(Reservations, HoldOfHeldSeatIsSeatUnavailable) {
   EXPECT_TRUE(is_problem(hold(http, concert, 1, a.queue), 409, "SEAT_UNAVAILABLE"));
 }
 
-TEST(Reservations, HoldOfSoldSeatIsSeatUnavailable) {
-  ServerProcess server;
+TEST_P(Reservations, HoldOfSoldSeatIsSeatUnavailable) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   auto b = ready_fan(server, http);
@@ -610,8 +636,8 @@ TEST(Reservations, HoldOfSoldSeatIsSeatUnavailable) {
   EXPECT_TRUE(is_problem(hold(http, concert, 1, b.queue), 409, "SEAT_UNAVAILABLE"));
 }
 
-TEST(Reservations, HoldOfMissingSeatIsSeatNotFound) {
-  ServerProcess server;
+TEST_P(Reservations, HoldOfMissingSeatIsSeatNotFound) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 3, 1000);
@@ -622,8 +648,8 @@ TEST(Reservations, HoldOfMissingSeatIsSeatNotFound) {
   EXPECT_TRUE(r.code() == "SEAT_NOT_FOUND" || r.code() == "CONCERT_NOT_FOUND") << r.describe();
 }
 
-TEST(Reservations, FifthHoldIsHoldLimit) {
-  ServerProcess server;
+TEST_P(Reservations, FifthHoldIsHoldLimit) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 6, 1000);
@@ -638,8 +664,8 @@ TEST(Reservations, FifthHoldIsHoldLimit) {
   EXPECT_TRUE(is_problem(hold(http, concert, 6, a.queue), 409, "HOLD_LIMIT"));
 }
 
-TEST(Reservations, HoldWhileWaitingIsQueueNotActive) {
-  ServerProcess server({.max_active = 1});
+TEST_P(Reservations, HoldWhileWaitingIsQueueNotActive) {
+  ServerProcess server(on_store({.max_active = 1}));
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   auto b = make_account(server.port());
@@ -652,8 +678,8 @@ TEST(Reservations, HoldWhileWaitingIsQueueNotActive) {
   EXPECT_TRUE(has_status(hold(http, concert, 1, a.queue), 201));
 }
 
-TEST(Reservations, MalformedHoldRequestIs400) {
-  ServerProcess server;
+TEST_P(Reservations, MalformedHoldRequestIs400) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   const auto concert = create_concert(http, 2, 1000);
@@ -675,8 +701,8 @@ TEST(Reservations, MalformedHoldRequestIs400) {
   EXPECT_TRUE(seat_available(http, concert, 1));
 }
 
-TEST(Reservations, LapsedHoldFreesTheSeat) {
-  ServerProcess server({.hold_ttl = 1});
+TEST_P(Reservations, LapsedHoldFreesTheSeat) {
+  ServerProcess server(on_store({.hold_ttl = 1}));
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   auto b = ready_fan(server, http);
@@ -698,8 +724,8 @@ TEST(Reservations, LapsedHoldFreesTheSeat) {
   EXPECT_EQ(get_reservation(http, rid, a.access).str("status"), "EXPIRED");
 }
 
-TEST(Reservations, CancelReleasesTheSeat) {
-  ServerProcess server;
+TEST_P(Reservations, CancelReleasesTheSeat) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   auto b = ready_fan(server, http);
@@ -716,8 +742,8 @@ TEST(Reservations, CancelReleasesTheSeat) {
   EXPECT_TRUE(has_status(hold(http, concert, 1, b.queue), 201));
 }
 
-TEST(Reservations, CancelOfPaidReservationIsAlreadyPaid) {
-  ServerProcess server;
+TEST_P(Reservations, CancelOfPaidReservationIsAlreadyPaid) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 1, 1000);
@@ -728,8 +754,8 @@ TEST(Reservations, CancelOfPaidReservationIsAlreadyPaid) {
   EXPECT_FALSE(seat_available(http, concert, 1));
 }
 
-TEST(Reservations, SomeoneElsesReservationIsForbidden) {
-  ServerProcess server;
+TEST_P(Reservations, SomeoneElsesReservationIsForbidden) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http);
   auto b = ready_fan(server, http);
@@ -742,8 +768,8 @@ TEST(Reservations, SomeoneElsesReservationIsForbidden) {
   EXPECT_FALSE(seat_available(http, concert, 1));
 }
 
-TEST(Reservations, UnknownReservationIs404) {
-  ServerProcess server;
+TEST_P(Reservations, UnknownReservationIs404) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   EXPECT_TRUE(is_problem(get_reservation(http, fresh_uuid(), a.access), 404, {}));
@@ -754,8 +780,8 @@ TEST(Reservations, UnknownReservationIs404) {
 
 // Balance
 
-TEST(Balance, ChargeReturnsNewBalance) {
-  ServerProcess server;
+TEST_P(Balance, ChargeReturnsNewBalance) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   EXPECT_EQ(balance(http, a), 0);
@@ -767,8 +793,8 @@ TEST(Balance, ChargeReturnsNewBalance) {
   EXPECT_EQ(charge(http, a, 10'000'000), 10'000'351);
 }
 
-TEST(Balance, ReadableByQueryBodyOrPath) {
-  ServerProcess server;
+TEST_P(Balance, ReadableByQueryBodyOrPath) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   charge(http, a, 4321);
@@ -785,8 +811,8 @@ TEST(Balance, ReadableByQueryBodyOrPath) {
   EXPECT_EQ(by_path.integer("currentBalance"), 4321);
 }
 
-TEST(Balance, InvalidAmountIsRejected) {
-  ServerProcess server;
+TEST_P(Balance, InvalidAmountIsRejected) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   const std::vector<json::value> amounts = {0, -1, 10'000'001, 1.5, "100"};
@@ -800,8 +826,8 @@ TEST(Balance, InvalidAmountIsRejected) {
   EXPECT_TRUE(is_problem(http.post(balance_path(a), {{"userId", a.id}}, a.access), 400, {}));
 }
 
-TEST(Balance, AnotherUsersBalanceIsForbidden) {
-  ServerProcess server;
+TEST_P(Balance, AnotherUsersBalanceIsForbidden) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto accounts = make_accounts(server.port(), 2);
   const auto& a = accounts[0];
@@ -814,8 +840,8 @@ TEST(Balance, AnotherUsersBalanceIsForbidden) {
   EXPECT_EQ(balance(http, a), 0);
 }
 
-TEST(Balance, RetryWithSameKeyChargesOnce) {
-  ServerProcess server;
+TEST_P(Balance, RetryWithSameKeyChargesOnce) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   const Headers key{{"Idempotency-Key", "charge-key-1"}};
@@ -840,7 +866,7 @@ TEST(Balance, RetryWithSameKeyChargesOnce) {
       http.post(balance_path(a), body, a.access, {{"Idempotency-Key", "charge-key-2"}});
   ASSERT_TRUE(has_status(other_key, 200));
   EXPECT_EQ(other_key.integer("newBalance"), 1001);
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(
       db.scalar("SELECT count(*) FROM ledger WHERE user_id = ?1 AND kind = 'CHARGE'", {uuid(a.id)}),
       3);
@@ -848,8 +874,8 @@ TEST(Balance, RetryWithSameKeyChargesOnce) {
 
 // Payments
 
-TEST(Payments, PaymentConfirmsTheReservation) {
-  ServerProcess server;
+TEST_P(Payments, PaymentConfirmsTheReservation) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 2, 3000);
@@ -863,17 +889,17 @@ TEST(Payments, PaymentConfirmsTheReservation) {
   EXPECT_FALSE(seat_available(http, concert, 1));
   EXPECT_EQ(queue_status(http, a.queue).str("status"), "EXPIRED");
 
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT amount FROM payments WHERE id = ?1", {uuid(r.str("paymentId"))}),
             3000);
   EXPECT_EQ(
       db.scalar("SELECT count(*) FROM seats WHERE state = 'SOLD' AND holder = ?1", {uuid(a.id)}),
       1);
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
-TEST(Payments, PaymentAcceptsQueueTokenAsBearer) {
-  ServerProcess server;
+TEST_P(Payments, PaymentAcceptsQueueTokenAsBearer) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 1, 1000);
@@ -883,8 +909,8 @@ TEST(Payments, PaymentAcceptsQueueTokenAsBearer) {
   EXPECT_EQ(balance(http, a), 0);
 }
 
-TEST(Payments, AmountMismatchChangesNothing) {
-  ServerProcess server;
+TEST_P(Payments, AmountMismatchChangesNothing) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 1, 3000);
@@ -897,8 +923,8 @@ TEST(Payments, AmountMismatchChangesNothing) {
   EXPECT_TRUE(has_status(pay(http, rid, 3000, a.queue), 201));
 }
 
-TEST(Payments, InsufficientBalanceChangesNothing) {
-  ServerProcess server;
+TEST_P(Payments, InsufficientBalanceChangesNothing) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 2999);
   const auto concert = create_concert(http, 1, 3000);
@@ -913,8 +939,8 @@ TEST(Payments, InsufficientBalanceChangesNothing) {
   EXPECT_EQ(balance(http, a), 0);
 }
 
-TEST(Payments, SomeoneElsesReservationIsForbidden) {
-  ServerProcess server;
+TEST_P(Payments, SomeoneElsesReservationIsForbidden) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   auto b = ready_fan(server, http, 1000);
@@ -926,8 +952,8 @@ TEST(Payments, SomeoneElsesReservationIsForbidden) {
   EXPECT_EQ(get_reservation(http, rid, a.access).str("status"), "HELD");
 }
 
-TEST(Payments, SecondPaymentIsAlreadyPaid) {
-  ServerProcess server;
+TEST_P(Payments, SecondPaymentIsAlreadyPaid) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 1, 2000);
@@ -937,8 +963,8 @@ TEST(Payments, SecondPaymentIsAlreadyPaid) {
   EXPECT_EQ(balance(http, a), 3000);
 }
 
-TEST(Payments, LapsedHoldIsHoldExpired) {
-  ServerProcess server({.hold_ttl = 1});
+TEST_P(Payments, LapsedHoldIsHoldExpired) {
+  ServerProcess server(on_store({.hold_ttl = 1}));
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 1, 1000);
@@ -949,8 +975,8 @@ TEST(Payments, LapsedHoldIsHoldExpired) {
   EXPECT_TRUE(seat_available(http, concert, 1));
 }
 
-TEST(Payments, RetryWithSameKeyReturnsTheSamePayment) {
-  ServerProcess server;
+TEST_P(Payments, RetryWithSameKeyReturnsTheSamePayment) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 2, 2000);
@@ -965,12 +991,12 @@ TEST(Payments, RetryWithSameKeyReturnsTheSamePayment) {
   EXPECT_TRUE(
       is_problem(pay(http, rid, 1999, a.queue, "pay-key-1"), 422, "IDEMPOTENCY_KEY_REUSED"));
   EXPECT_EQ(balance(http, a), 3000);
-  Db db(server.db_path());
+  Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM payments WHERE user_id = ?1", {uuid(a.id)}), 1);
 }
 
-TEST(Payments, InvalidTokenIsRejected) {
-  ServerProcess server;
+TEST_P(Payments, InvalidTokenIsRejected) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 1, 1000);
@@ -980,16 +1006,16 @@ TEST(Payments, InvalidTokenIsRejected) {
   EXPECT_EQ(balance(http, a), 1000);
 }
 
-TEST(Payments, UnknownReservationIs404) {
-  ServerProcess server;
+TEST_P(Payments, UnknownReservationIs404) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   EXPECT_TRUE(is_problem(pay(http, fresh_uuid(), 1000, a.queue), 404, {}));
   EXPECT_EQ(balance(http, a), 1000);
 }
 
-TEST(Payments, MalformedPaymentIs400) {
-  ServerProcess server;
+TEST_P(Payments, MalformedPaymentIs400) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   auto a = ready_fan(server, http, 1000);
   const auto concert = create_concert(http, 1, 1000);
@@ -1008,23 +1034,23 @@ TEST(Payments, MalformedPaymentIs400) {
 
 // HTTP protocol and operations
 
-TEST(Protocol, HealthAndReadinessAre200) {
-  ServerProcess server;
+TEST_P(Protocol, HealthAndReadinessAre200) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   EXPECT_TRUE(has_status(http.get("/healthz"), 200));
   EXPECT_TRUE(has_status(http.get("/readyz"), 200));
 }
 
-TEST(Protocol, UnknownRouteIs404) {
-  ServerProcess server;
+TEST_P(Protocol, UnknownRouteIs404) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   EXPECT_TRUE(is_problem(http.get("/api/v1/nope"), 404, {}));
   EXPECT_TRUE(is_problem(http.get("/"), 404, {}));
   EXPECT_TRUE(is_problem(http.post("/api/v1/concerts/x/y/z", json::object{}), 404, {}));
 }
 
-TEST(Protocol, WrongMethodIs405) {
-  ServerProcess server;
+TEST_P(Protocol, WrongMethodIs405) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   EXPECT_TRUE(
       is_problem(http.send(verb::put, "/api/v1/concerts", "{}", "application/json"), 405, {}));
@@ -1033,8 +1059,8 @@ TEST(Protocol, WrongMethodIs405) {
   EXPECT_TRUE(is_problem(http.post("/healthz", json::object{}), 405, {}));
 }
 
-TEST(Protocol, BodyOver64KiBIs413) {
-  ServerProcess server;
+TEST_P(Protocol, BodyOver64KiBIs413) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const std::string big = R"({"username":"big","password":")" + std::string(70 * 1024, 'x') + "\"}";
   const auto r = http.send(verb::post, "/api/v1/users", big, "application/json");
@@ -1044,8 +1070,8 @@ TEST(Protocol, BodyOver64KiBIs413) {
   EXPECT_TRUE(has_status(again.get("/healthz"), 200));
 }
 
-TEST(Protocol, MalformedJsonIs400) {
-  ServerProcess server;
+TEST_P(Protocol, MalformedJsonIs400) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const auto a = make_account(server.port());
   const Headers auth{{"Authorization", "Bearer " + a.access}};
@@ -1064,8 +1090,8 @@ TEST(Protocol, MalformedJsonIs400) {
   EXPECT_EQ(balance(http, a), 0);
 }
 
-TEST(Protocol, KeepAliveServesManyRequestsOnOneConnection) {
-  ServerProcess server;
+TEST_P(Protocol, KeepAliveServesManyRequestsOnOneConnection) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   for (int i = 0; i < 20; ++i) {
     const auto r = http.get(i % 2 == 0 ? "/healthz" : "/api/v1/concerts");
@@ -1078,8 +1104,8 @@ TEST(Protocol, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(http.connections_opened(), 1);
 }
 
-TEST(Protocol, PipelinedRequestsAreAnsweredInOrder) {
-  ServerProcess server;
+TEST_P(Protocol, PipelinedRequestsAreAnsweredInOrder) {
+  ServerProcess server(on_store());
   HttpClient http(server.port());
   const std::string login = R"({"username":"nobody_here","password":"whatever-pass"})";
   http.send_raw(
@@ -1154,16 +1180,16 @@ TEST(CommandLine, UnusableDatabaseIsUsageError) {
   expect_usage_error({"--database", "postgres://localhost/db"});
 }
 
-TEST(CommandLine, SigtermExitsZeroAndStopsListening) {
-  ServerProcess server;
+TEST_P(Lifecycle, SigtermExitsZeroAndStopsListening) {
+  ServerProcess server(on_store());
   const auto port = server.port();
   ASSERT_TRUE(port_accepts(port));
   server.stop();  // expects exit code 0
   EXPECT_FALSE(port_accepts(port));
 }
 
-TEST(CommandLine, RestartKeepsAccountsBalancesAndConcerts) {
-  ServerProcess server;
+TEST_P(Lifecycle, RestartKeepsAccountsBalancesAndConcerts) {
+  ServerProcess server(on_store());
   std::string concert;
   Account a;
   {
@@ -1181,7 +1207,7 @@ TEST(CommandLine, RestartKeepsAccountsBalancesAndConcerts) {
   EXPECT_FALSE(seat_available(http, concert, 1));
   EXPECT_TRUE(seat_available(http, concert, 2));
   server.stop();
-  expect_invariants(server.db_path());
+  expect_invariants(server.database());
 }
 
 }  // namespace

@@ -76,31 +76,10 @@ TEST(DatabaseFaults, MariaDbRestartUnderLoadAnswers503AndRecovers) {
   auto workers = make_accounts(server.port(), kWorkers, 4);
 
   std::atomic<bool> stop{false};
-  std::vector<std::vector<std::int64_t>> acknowledged(kWorkers);
-  std::vector<std::map<std::string, int>> others(kWorkers);  // "503 ok" or the response
-  std::vector<int> transport_errors(kWorkers, 0);
+  std::vector<ChargeLoad> loads(kWorkers);
   std::vector<std::thread> threads;
   for (std::size_t w = 0; w < kWorkers; ++w) {
-    threads.emplace_back([&, w] {
-      HttpClient http(server.port(), 10s);
-      for (std::int64_t amount = 1; !stop.load(); ++amount) {
-        try {
-          const auto r =
-              http.post("/api/v1/users/" + workers[w].id + "/balance",
-                        {{"userId", workers[w].id}, {"amount", amount}}, workers[w].access);
-          if (r.status == 200) {
-            acknowledged[w].push_back(amount);
-          } else {
-            ++others[w][is_unavailable(r) ? "503 problem+json with Retry-After" : r.describe()];
-            std::this_thread::sleep_for(20ms);
-          }
-        } catch (const std::exception&) {
-          ++transport_errors[w];
-          http.close();
-          std::this_thread::sleep_for(20ms);
-        }
-      }
-    });
+    threads.emplace_back([&, w] { loads[w] = charge_until(server.port(), workers[w], stop, 10s); });
   }
   const auto stop_load = [&] {
     stop = true;
@@ -148,19 +127,18 @@ TEST(DatabaseFaults, MariaDbRestartUnderLoadAnswers503AndRecovers) {
 
   Db db(DatabaseUrl{mariadb.dsn()});
   for (std::size_t w = 0; w < kWorkers; ++w) {
-    EXPECT_EQ(transport_errors[w], 0) << "worker " << w;
-    for (const auto& [what, count] : others[w]) {
+    EXPECT_EQ(loads[w].unanswered, 0U) << "worker " << w;
+    std::map<std::string, int> refusals;
+    for (const auto& r : loads[w].refused) {
+      ++refusals[is_unavailable(r) ? "503 problem+json with Retry-After" : r.describe()];
+    }
+    for (const auto& [what, count] : refusals) {
       EXPECT_EQ(what, "503 problem+json with Retry-After") << "worker " << w << " x" << count;
     }
-    EXPECT_GT(others[w].size(), 0U) << "worker " << w << " never saw the outage";
-    std::set<std::int64_t> in_ledger;
-    for (const auto& row :
-         db.rows("SELECT amount FROM ledger WHERE user_id = ? AND kind = 'CHARGE'",
-                 {uuid(workers[w].id)})) {
-      in_ledger.insert(std::stoll(row.front()));
-    }
+    EXPECT_FALSE(refusals.empty()) << "worker " << w << " never saw the outage";
+    const auto in_ledger = charges_in_ledger(db, workers[w]);
     std::size_t lost = 0;
-    for (const auto amount : acknowledged[w]) lost += in_ledger.count(amount) == 1 ? 0U : 1U;
+    for (const auto amount : loads[w].acknowledged) lost += in_ledger.count(amount) == 1 ? 0U : 1U;
     EXPECT_EQ(lost, 0U) << "worker " << w << " lost acknowledged charges";
     // The charge made during the outage is not there.
     if (w == 0) {

@@ -6,8 +6,6 @@
 #include <latch>
 #include <map>
 #include <memory>
-#include <optional>
-#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -36,33 +34,10 @@ std::string show(const std::map<std::string, int>& counts) {
   return s;
 }
 
-enum class Store { kSqlite, kMariaDb };
+// Every race runs against a concertd on SQLite and on MariaDB.
+class Races : public OnEveryStore {};
 
-const char* store_name(Store store) { return store == Store::kSqlite ? "Sqlite" : "MariaDb"; }
-
-void PrintTo(Store store, std::ostream* os) { *os << store_name(store); }
-
-// Every race runs against a concertd on SQLite and on MariaDB (a fresh database per test;
-// skipped when CONCERTD_TEST_MYSQL_DSN is unset).
-class Races : public ::testing::TestWithParam<Store> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Store::kMariaDb) {
-      std::string why;
-      if (!mysql_available(why)) GTEST_SKIP() << why;
-      database_.emplace();
-    }
-  }
-
-  // `options` on this test's store.
-  ServerOptions on_store(ServerOptions options) const {
-    if (database_) options.database_url = database_->url();
-    return options;
-  }
-
- private:
-  std::optional<TestDatabase> database_;
-};
+CONCERTD_ON_EVERY_STORE(Races);
 
 // (a) Many fans, one seat, one moment: exactly one hold.
 TEST_P(Races, OneSeatManyFansExactlyOneHold) {
@@ -378,13 +353,6 @@ TEST_P(Races, ConcurrentQueueJoinsOfOneUserMakeOneEntry) {
   Db db(server.database());
   EXPECT_EQ(db.scalar("SELECT count(*) FROM queue_entries WHERE user_id = ?1", {uuid(a.id)}), 1);
 }
-
-std::string param_name(const ::testing::TestParamInfo<Store>& param) {
-  return store_name(param.param);
-}
-
-INSTANTIATE_TEST_SUITE_P(Stores, Races, ::testing::Values(Store::kSqlite, Store::kMariaDb),
-                         param_name);
 
 }  // namespace
 }  // namespace concertd::test

@@ -1281,4 +1281,60 @@ void expect_invariants(Db& db) {
   }
 }
 
+// Tests over every store
+
+const char* store_name(Store store) { return store == Store::kSqlite ? "Sqlite" : "MariaDb"; }
+
+void PrintTo(Store store, std::ostream* os) { *os << store_name(store); }
+
+std::string store_param_name(const ::testing::TestParamInfo<Store>& info) {
+  return store_name(info.param);
+}
+
+void OnEveryStore::SetUp() {
+  if (GetParam() == Store::kMariaDb) {
+    std::string why;
+    if (!mysql_available(why)) GTEST_SKIP() << why;
+    database_.emplace();
+  }
+}
+
+ServerOptions OnEveryStore::on_store(ServerOptions options) const {
+  if (database_) options.database_url = database_->url();
+  return options;
+}
+
+// Load
+
+ChargeLoad charge_until(const Endpoint& server, const Account& a, const std::atomic<bool>& stop,
+                        std::chrono::milliseconds timeout) {
+  ChargeLoad out;
+  HttpClient http(server, timeout);
+  for (std::int64_t amount = 1; !stop.load(); ++amount) {
+    try {
+      auto r = http.post("/api/v1/users/" + a.id + "/balance",
+                         {{"userId", a.id}, {"amount", amount}}, a.access);
+      if (r.status == 200) {
+        out.acknowledged.push_back(amount);
+        continue;
+      }
+      out.refused.push_back(std::move(r));
+    } catch (const std::exception&) {
+      ++out.unanswered;
+      http.close();
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return out;
+}
+
+std::set<std::int64_t> charges_in_ledger(Db& db, const Account& a) {
+  std::set<std::int64_t> out;
+  for (const auto& row :
+       db.rows("SELECT amount FROM ledger WHERE user_id = ? AND kind = 'CHARGE'", {uuid(a.id)})) {
+    out.insert(std::stoll(row.front()));
+  }
+  return out;
+}
+
 }  // namespace concertd::test

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -23,6 +24,8 @@
 #include <latch>
 #include <memory>
 #include <optional>
+#include <ostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -420,5 +423,53 @@ class Db final {
 void expect_invariants(const std::filesystem::path& db_path);
 void expect_invariants(const DatabaseUrl& database);
 void expect_invariants(Db& db);
+
+// Tests over every store
+
+enum class Store { kSqlite, kMariaDb };
+
+[[nodiscard]] const char* store_name(Store store);
+void PrintTo(Store store, std::ostream* os);
+[[nodiscard]] std::string store_param_name(const ::testing::TestParamInfo<Store>& info);
+
+// A test that runs once against a concertd on SQLite and once on MariaDB: derive a suite
+// from it, start servers with on_store(...) and instantiate with CONCERTD_ON_EVERY_STORE.
+// On SQLite each server gets a fresh file; on MariaDB each test a fresh database that all
+// its servers share (skipped when mysql_available() is false).
+class OnEveryStore : public ::testing::TestWithParam<Store> {
+ protected:
+  void SetUp() override;
+  // `options` on this test's store.
+  [[nodiscard]] ServerOptions on_store(ServerOptions options = {}) const;
+
+ private:
+  std::optional<TestDatabase> database_;
+};
+
+#define CONCERTD_ON_EVERY_STORE(suite)                                                        \
+  INSTANTIATE_TEST_SUITE_P(                                                                   \
+      Stores, suite,                                                                          \
+      ::testing::Values(::concertd::test::Store::kSqlite, ::concertd::test::Store::kMariaDb), \
+      ::concertd::test::store_param_name)
+
+// Load
+
+// What charge_until saw: the amounts answered 200, the other answers, and how many
+// requests got no answer at all (the connection failed or timed out).
+struct ChargeLoad {
+  std::vector<std::int64_t> acknowledged;
+  std::vector<Response> refused;
+  std::size_t unanswered = 0;
+};
+
+// Charges `a` 1, 2, 3, ... (each amount once, so that each can be looked for in the
+// ledger) over one keep-alive connection to `server` until `stop`. After a refusal or a
+// failed request it pauses 20 ms; a failed connection is opened again.
+[[nodiscard]] ChargeLoad charge_until(const Endpoint& server, const Account& a,
+                                      const std::atomic<bool>& stop,
+                                      std::chrono::milliseconds timeout);
+
+// The amounts of `a`'s charges in the ledger.
+[[nodiscard]] std::set<std::int64_t> charges_in_ledger(Db& db, const Account& a);
 
 }  // namespace concertd::test
