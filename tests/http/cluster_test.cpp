@@ -3,6 +3,8 @@
 // killed mid-load, and the contract's §4 invariants checked with SQL afterwards.
 // Skipped without CONCERTD_TEST_MYSQL_DSN or nginx.
 
+#include "http/cluster.hpp"
+
 #include <atomic>
 #include <map>
 #include <memory>
@@ -12,57 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "http/support.hpp"
-
 namespace concertd::test {
 namespace {
-
-constexpr std::size_t kNodes = 3;
-
-class Cluster : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!mysql_available(why)) GTEST_SKIP() << why;
-    if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup)";
-    database_.emplace();
-  }
-
-  // Node 0 starts alone and takes the admitter lease before the others start, so that
-  // the test knows which node admits.
-  void start(ServerOptions options) {
-    options.database_url = database_->url();
-    nodes_.push_back(std::make_unique<ServerProcess>(options));
-    Db db(DatabaseUrl{database_->url()});
-    ASSERT_TRUE(eventually([&] { return !leader(db).empty(); }, 5s))
-        << "node 0 did not take the admitter lease";
-    first_leader_ = leader(db);
-    for (std::size_t i = 1; i < kNodes; ++i) {
-      nodes_.push_back(std::make_unique<ServerProcess>(options));
-    }
-    std::vector<std::uint16_t> ports;
-    for (const auto& n : nodes_) ports.push_back(n->port());
-    nginx_.emplace(ports);
-  }
-
-  static std::string leader(Db& db) {
-    const auto rows = db.rows("SELECT leader FROM queue_state WHERE id = 1");
-    return rows.empty() || rows.front().front() == "NULL" ? std::string() : rows.front().front();
-  }
-
-  [[nodiscard]] DatabaseUrl database() const { return {database_->url()}; }
-  [[nodiscard]] std::uint16_t node(std::size_t i) const { return nodes_.at(i)->port(); }
-  [[nodiscard]] std::uint16_t lb() const { return nginx_->port(); }
-  // Entry points in turn: nginx, node 0, node 1, node 2.
-  [[nodiscard]] std::uint16_t entry(std::size_t i) const {
-    return i % (kNodes + 1) == 0 ? lb() : node(i % (kNodes + 1) - 1);
-  }
-
-  std::optional<TestDatabase> database_;
-  std::vector<std::unique_ptr<ServerProcess>> nodes_;
-  std::optional<NginxProcess> nginx_;
-  std::string first_leader_;
-};
 
 std::string show(const std::vector<Response>& responses) {
   std::map<std::string, int> counts;
@@ -72,9 +25,48 @@ std::string show(const std::vector<Response>& responses) {
   return s;
 }
 
+}  // namespace
+
+void Cluster::SetUp() {
+  std::string why;
+  if (!mysql_available(why)) GTEST_SKIP() << why;
+  if (nginx_binary().empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup)";
+  database_.emplace();
+}
+
+void Cluster::TearDown() {
+  nginx_.reset();
+  nodes_.clear();
+  database_.reset();
+}
+
+ServerOptions Cluster::placed(ServerOptions options, std::size_t /*node*/) const {
+  options.database_url = database_->url();
+  return options;
+}
+
+void Cluster::start(ServerOptions options) {
+  nodes_.push_back(std::make_unique<ServerProcess>(placed(options, 0)));
+  Db db(database());
+  ASSERT_TRUE(eventually([&] { return !leader(db).empty(); }, 5s))
+      << "node 0 did not take the admitter lease";
+  first_leader_ = leader(db);
+  for (std::size_t i = 1; i < kNodes; ++i) {
+    nodes_.push_back(std::make_unique<ServerProcess>(placed(options, i)));
+  }
+  std::vector<Endpoint> upstreams;
+  for (const auto& n : nodes_) upstreams.push_back(n->endpoint());
+  nginx_.emplace(upstreams);
+}
+
+std::string Cluster::leader(Db& db) {
+  const auto rows = db.rows("SELECT leader FROM queue_state WHERE id = 1");
+  return rows.empty() || rows.front().front() == "NULL" ? std::string() : rows.front().front();
+}
+
 // (a) 40 fans race for each of three seats while 30 threads charge one user, every racer
 // on its own entry point (nginx or one of the nodes): one hold per seat, exact sums.
-TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) {
+void Cluster::race_through_nginx_and_nodes() {
   constexpr std::size_t kFans = 40;
   constexpr std::size_t kChargers = 30;
   constexpr std::int64_t kPerCharger = 10;
@@ -159,7 +151,7 @@ TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) {
 
 // (b) With two active slots, A, B, C, D join in that order through different nodes and are
 // admitted in that order, seen through yet other nodes.
-TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) {
+void Cluster::admit_in_queue_order_across_nodes() {
   start({.max_active = 2, .admit_rate = 1000, .threads = 2});
   HttpClient admin(lb());
   const auto concert = create_concert(admin, 4, 1000);
@@ -219,7 +211,7 @@ TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) {
 
 // (c) kill -9 of the admitter while charges run through every entry point: another node
 // takes the lease and admits within 5 s, and every 2xx charge is in the ledger.
-TEST_F(Cluster, AdmitterKilledUnderLoadIsTakenOver) {
+void Cluster::kill_admitter_under_load() {
   constexpr std::size_t kWorkers = 8;
   start({.threads = 2});
   auto workers = make_accounts(lb(), kWorkers, 4);
@@ -294,5 +286,10 @@ TEST_F(Cluster, AdmitterKilledUnderLoadIsTakenOver) {
   expect_invariants(db);
 }
 
-}  // namespace
+TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) { race_through_nginx_and_nodes(); }
+
+TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) { admit_in_queue_order_across_nodes(); }
+
+TEST_F(Cluster, AdmitterKilledUnderLoadIsTakenOver) { kill_admitter_under_load(); }
+
 }  // namespace concertd::test
