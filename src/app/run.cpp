@@ -188,6 +188,11 @@ int run(const Config& config) {
   ioc.run();
   io_threads.clear();
   blocking.join();
+  try {
+    queue.resign();
+  } catch (const std::exception& e) {  // the lease then lapses by itself
+    spdlog::warn(R"("event":"resign_failed","error":{})", log::quote(e.what()));
+  }
   spdlog::info(R"("event":"stopped")");
   return 0;
 }

@@ -68,7 +68,9 @@ class QueueStore {
   // WAITING entries numbered above `after`, in number order.
   [[nodiscard]] virtual std::vector<QueueEntry> next_waiting(std::int64_t after,
                                                              std::size_t limit) = 0;
-  virtual void activate(std::int64_t number, Timestamp expires_at) = 0;
+  // Makes every WAITING entry numbered first..last (inclusive) ACTIVE until expires_at:
+  // one statement for a whole admission round.
+  virtual void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) = 0;
   virtual void expire(std::int64_t number) = 0;
   // Ends every ACTIVE entry of `user` (after a payment).
   virtual void expire_active_of(UserId user) = 0;
@@ -81,6 +83,8 @@ class QueueStore {
   // the transaction ends, so two admission rounds never interleave.
   [[nodiscard]] virtual bool try_lead(std::string_view node, Timestamp now,
                                       Timestamp lease_until) = 0;
+  // Gives the lease up if `node` holds it, so that another node takes over at once.
+  virtual void resign(std::string_view node) = 0;
   // The counters alone (one row; no entries are read).
   [[nodiscard]] virtual QueueCounters counters() = 0;
   // The counters and the ACTIVE entries not expired by `now`.

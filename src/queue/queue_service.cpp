@@ -76,18 +76,29 @@ std::size_t QueueService::admit() {
           tx.queue.expire(entry.number);
           continue;
         }
-        tx.queue.activate(entry.number, expires_at);
         entry.status = QueueStatus::kActive;
         entry.expires_at = expires_at;
         r.admitted.push_back(entry);
       }
     }
-    if (r.reached != start) tx.queue.set_admitted_up_to(r.reached);
+    if (r.reached != start) {
+      // Every entry still WAITING up to `reached` is one of r.admitted: one statement.
+      tx.queue.activate(start + 1, r.reached, expires_at);
+      tx.queue.set_admitted_up_to(r.reached);
+    }
     return r;
   });
   if (!round) return 0;  // another node admits
   room_.on_admitted(round->admitted, round->reached, now);
   return round->admitted.size();
+}
+
+void QueueService::resign() {
+  if (!node_) return;
+  db_.write([&](store::Tx& tx) {
+    tx.queue.resign(*node_);
+    return true;
+  });
 }
 
 void QueueService::refresh() {

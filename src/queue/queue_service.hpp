@@ -53,6 +53,9 @@ class QueueService final {
   // Shared store only: loads the counters and ACTIVE entries other nodes wrote. Called by
   // a timer (the contract's status answers are at most one period stale).
   void refresh();
+  // Shared store only: gives up the admitter lease (if held) on a clean shutdown, so that
+  // another node admits at once instead of after the lease runs out.
+  void resign();
   // The user paid: their ACTIVE entry ends. Call after the payment committed.
   void on_paid(UserId user);
 

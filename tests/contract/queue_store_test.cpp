@@ -61,7 +61,7 @@ TEST_P(QueueStore, FindLiveReturnsTheWaitingOrUnexpiredActiveEntry) {
   EXPECT_EQ(live->created_at, kT0);
 
   commit([&](store::Tx& tx) {
-    tx.queue.activate(entry.number, kT0 + 10min);
+    tx.queue.activate(entry.number, entry.number, kT0 + 10min);
     return true;
   });
   live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 10min - 1ms); });
@@ -88,7 +88,7 @@ TEST_P(QueueStore, FindLivePrefersTheNewestEntry) {
   const auto user = add_user();
   const auto older = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
   commit([&](store::Tx& tx) {
-    tx.queue.activate(older.number, kT0 + 10min);
+    tx.queue.activate(older.number, older.number, kT0 + 10min);
     return true;
   });
   const auto newer = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 1s); });
@@ -106,7 +106,7 @@ TEST_P(QueueStore, IsActiveNeedsTheRightUserAndAnUnexpiredActiveEntry) {
   };
   EXPECT_FALSE(active(entry.number, alice, kT0));
   commit([&](store::Tx& tx) {
-    tx.queue.activate(entry.number, kT0 + 10min);
+    tx.queue.activate(entry.number, entry.number, kT0 + 10min);
     return true;
   });
   EXPECT_TRUE(active(entry.number, alice, kT0 + 10min - 1ms));
@@ -127,7 +127,7 @@ TEST_P(QueueStore, NextWaitingListsWaitingEntriesAfterANumberInOrder) {
     entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
   }
   commit([&](store::Tx& tx) {
-    tx.queue.activate(entries[1].number, kT0 + 10min);
+    tx.queue.activate(entries[1].number, entries[1].number, kT0 + 10min);
     tx.queue.expire(entries[3].number);
     return true;
   });
@@ -147,14 +147,40 @@ TEST_P(QueueStore, NextWaitingListsWaitingEntriesAfterANumberInOrder) {
   EXPECT_EQ(all[0].status, QueueStatus::kWaiting);
 }
 
+TEST_P(QueueStore, ActivateTurnsOnlyTheWaitingEntriesOfTheRangeActive) {
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    const auto user = add_user();
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+  }
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(entries[2].number);  // skipped: walked away
+    tx.queue.activate(entries[1].number, entries[3].number, kT0 + 10min);
+    return true;
+  });
+  const auto is_active = [&](const QueueEntry& e) {
+    return query([&](store::Tx& tx) { return tx.queue.is_active(e.number, e.user, kT0); });
+  };
+  EXPECT_FALSE(is_active(entries[0]));
+  EXPECT_TRUE(is_active(entries[1]));
+  EXPECT_FALSE(is_active(entries[2]));
+  EXPECT_TRUE(is_active(entries[3]));
+  EXPECT_FALSE(is_active(entries[4]));
+  const auto waiting = numbers(query([&](store::Tx& tx) { return tx.queue.next_waiting(0, 10); }));
+  EXPECT_EQ(waiting, (std::vector<std::int64_t>{entries[0].number, entries[4].number}));
+  const auto snapshot = query([&](store::Tx& tx) { return tx.queue.snapshot(kT0); });
+  ASSERT_EQ(snapshot.active.size(), 2u);
+  EXPECT_EQ(snapshot.active[0].expires_at, kT0 + 10min);
+}
+
 TEST_P(QueueStore, ExpireActiveOfEndsOnlyThatUsersActiveEntries) {
   const auto alice = add_user();
   const auto bob = add_user();
   const auto a1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
   const auto b1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0); });
   commit([&](store::Tx& tx) {
-    tx.queue.activate(a1.number, kT0 + 10min);
-    tx.queue.activate(b1.number, kT0 + 10min);
+    tx.queue.activate(a1.number, a1.number, kT0 + 10min);
+    tx.queue.activate(b1.number, b1.number, kT0 + 10min);
     return true;
   });
   const auto a2 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
@@ -179,9 +205,9 @@ TEST_P(QueueStore, ExpireLapsedEndsActiveEntriesWhoseTimeIsUp) {
     entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
   }
   commit([&](store::Tx& tx) {
-    tx.queue.activate(entries[0].number, kT0 + 5min);
-    tx.queue.activate(entries[1].number, kT0 + 10min);
-    tx.queue.activate(entries[2].number, kT0 + 10min + 1ms);
+    tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
+    tx.queue.activate(entries[1].number, entries[1].number, kT0 + 10min);
+    tx.queue.activate(entries[2].number, entries[2].number, kT0 + 10min + 1ms);
     return true;
   });
   EXPECT_EQ(commit([&](store::Tx& tx) { return tx.queue.expire_lapsed(kT0 + 10min); }), 2u);
@@ -209,9 +235,9 @@ TEST_P(QueueStore, SnapshotHasTheCountersAndTheUnexpiredActiveEntries) {
     entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
   }
   commit([&](store::Tx& tx) {
-    tx.queue.activate(entries[0].number, kT0 + 5min);
-    tx.queue.activate(entries[2].number, kT0 + 10min);
-    tx.queue.activate(entries[1].number, kT0 + 20min);
+    tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
+    tx.queue.activate(entries[2].number, entries[2].number, kT0 + 10min);
+    tx.queue.activate(entries[1].number, entries[1].number, kT0 + 20min);
     tx.queue.expire(entries[3].number);
     tx.queue.set_admitted_up_to(entries[3].number);
     return true;
@@ -252,7 +278,7 @@ TEST_P(QueueStore, CountersAreTheSnapshotsCountersWithinTheTransaction) {
     entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
   }
   const auto seen = commit([&](store::Tx& tx) {
-    tx.queue.activate(entries[0].number, kT0 + 5min);
+    tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
     tx.queue.expire(entries[1].number);
     tx.queue.set_admitted_up_to(entries[1].number);
     return tx.queue.counters();
@@ -279,6 +305,24 @@ TEST_P(QueueStore, AdmitterLeaseGoesToOneNodeUntilItLapses) {
   EXPECT_FALSE(lead("node-b", kT0 + 4s));
   EXPECT_TRUE(lead("node-b", kT0 + 5s));
   EXPECT_FALSE(lead("node-a", kT0 + 6s));
+}
+
+TEST_P(QueueStore, ResignedLeaseIsFreeAtOnceAndOnlyItsHolderCanResign) {
+  using namespace std::chrono_literals;
+  const auto lead = [&](std::string_view node, Timestamp now) {
+    return commit([&](store::Tx& tx) { return tx.queue.try_lead(node, now, now + 3s); });
+  };
+  const auto resign = [&](std::string_view node) {
+    commit([&](store::Tx& tx) {
+      tx.queue.resign(node);
+      return true;
+    });
+  };
+  ASSERT_TRUE(lead("node-a", kT0));
+  resign("node-b");  // not the holder: nothing changes
+  EXPECT_FALSE(lead("node-b", kT0 + 1s));
+  resign("node-a");
+  EXPECT_TRUE(lead("node-b", kT0 + 1s));
 }
 
 // An admitter that has seen entry N must have seen every entry below N, or it would

@@ -297,6 +297,29 @@ TEST_F(ServicesTest, NodesSharingAStoreAdmitOnceInQueueOrder) {
   EXPECT_EQ(node_b.status(numbers[2]).status, QueueStatus::kActive);
 }
 
+TEST_F(ServicesTest, NodeShuttingDownHandsTheAdmitterLeaseOverAtOnce) {
+  const queue::WaitingRoomConfig config{.max_active = 10, .admit_rate = 100, .active_ttl = 600s};
+  queue::QueueService node_a{*db_, clock_, config, "node-a"};
+  queue::QueueService node_b{*db_, clock_, config, "node-b"};
+  node_a.restore();
+  node_b.restore();
+  const auto join = [&](const std::string& name) {
+    const auto user = users_.sign_up(name, "correct horse").value();
+    return node_b.join(user.id).value().entry.number;
+  };
+  const auto first = join("handover1");
+  clock_.advance(1s);
+  EXPECT_EQ(node_a.admit(), 1u);  // node-a leads until 3 s from now
+  const auto second = join("handover2");
+  clock_.advance(1s);
+  EXPECT_EQ(node_b.admit(), 0u);
+  node_a.resign();
+  EXPECT_EQ(node_b.admit(), 1u);  // at once, not when node-a's lease would have run out
+  node_b.refresh();
+  EXPECT_EQ(node_b.status(first).status, QueueStatus::kActive);
+  EXPECT_EQ(node_b.status(second).status, QueueStatus::kActive);
+}
+
 TEST_F(ServicesTest, RestartKeepsTheWaitingRoom) {
   const auto active = active_fan();
   const auto waiting = queued_fan();

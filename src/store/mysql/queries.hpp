@@ -86,8 +86,9 @@ inline constexpr std::string_view kEntryIsActive =  // number, user, now
 inline constexpr std::string_view kNextWaiting =  // after, limit
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'WAITING' AND number > ? ORDER BY number LIMIT ?";
-inline constexpr std::string_view kActivateEntry =  // expires_at, number
-    "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ? WHERE number = ?";
+inline constexpr std::string_view kActivateEntries =  // expires_at, first, last
+    "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?"
+    " WHERE status = 'WAITING' AND number BETWEEN ? AND ?";
 inline constexpr std::string_view kExpireEntry =
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?";
 inline constexpr std::string_view kExpireActiveOfUser =
@@ -99,6 +100,8 @@ inline constexpr std::string_view kSetAdmittedUpTo =
 inline constexpr std::string_view kTakeLease =  // node, lease_until, node, now
     "UPDATE queue_state SET leader = ?, lease_until = ?"
     " WHERE id = 1 AND (leader = ? OR leader IS NULL OR lease_until <= ?)";
+inline constexpr std::string_view kResignLease =
+    "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?";
 inline constexpr std::string_view kQueueCounters =
     "SELECT admitted_up_to, last_number FROM queue_state WHERE id = 1";
 inline constexpr std::string_view kActiveEntries =

@@ -122,8 +122,8 @@ std::vector<QueueEntry> MysqlQueueStore::next_waiting(std::int64_t after, std::s
   return out;
 }
 
-void MysqlQueueStore::activate(std::int64_t number, Timestamp expires_at) {
-  conn_.query(q::kActivateEntry).bind(1, expires_at).bind(2, number).run();
+void MysqlQueueStore::activate(std::int64_t first, std::int64_t last, Timestamp expires_at) {
+  conn_.query(q::kActivateEntries).bind(1, expires_at).bind(2, first).bind(3, last).run();
 }
 
 void MysqlQueueStore::expire(std::int64_t number) {
@@ -146,6 +146,10 @@ void MysqlQueueStore::set_admitted_up_to(std::int64_t number) {
 bool MysqlQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp lease_until) {
   conn_.query(q::kTakeLease).bind(1, node).bind(2, lease_until).bind(3, node).bind(4, now).run();
   return matched_one(conn_);
+}
+
+void MysqlQueueStore::resign(std::string_view node) {
+  conn_.query(q::kResignLease).bind(1, node).run();
 }
 
 queue::QueueCounters MysqlQueueStore::counters() {

@@ -56,8 +56,9 @@ inline constexpr std::string_view kEntryIsActive =
 inline constexpr std::string_view kNextWaiting =
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'WAITING' AND number > ?1 ORDER BY number LIMIT ?2";
-inline constexpr std::string_view kActivateEntry =
-    "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?2 WHERE number = ?1";
+inline constexpr std::string_view kActivateEntries =
+    "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?3"
+    " WHERE status = 'WAITING' AND number BETWEEN ?1 AND ?2";
 inline constexpr std::string_view kExpireEntry =
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?1";
 inline constexpr std::string_view kExpireActiveOfUser =
@@ -69,6 +70,8 @@ inline constexpr std::string_view kSetAdmittedUpTo =
 inline constexpr std::string_view kTakeLease =  // node, now, lease_until
     "UPDATE queue_state SET leader = ?1, lease_until = ?3"
     " WHERE id = 1 AND (leader = ?1 OR leader IS NULL OR lease_until <= ?2)";
+inline constexpr std::string_view kResignLease =
+    "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?1";
 // sqlite_sequence keeps the highest number ever handed out, even if rows went away.
 inline constexpr std::string_view kQueueCounters =
     "SELECT (SELECT admitted_up_to FROM queue_state WHERE id = 1),"

@@ -133,8 +133,8 @@ std::vector<QueueEntry> SqliteQueueStore::next_waiting(std::int64_t after, std::
   return out;
 }
 
-void SqliteQueueStore::activate(std::int64_t number, Timestamp expires_at) {
-  conn_.query(q::kActivateEntry).bind(1, number).bind(2, expires_at).run();
+void SqliteQueueStore::activate(std::int64_t first, std::int64_t last, Timestamp expires_at) {
+  conn_.query(q::kActivateEntries).bind(1, first).bind(2, last).bind(3, expires_at).run();
 }
 
 void SqliteQueueStore::expire(std::int64_t number) {
@@ -157,6 +157,10 @@ void SqliteQueueStore::set_admitted_up_to(std::int64_t number) {
 bool SqliteQueueStore::try_lead(std::string_view node, Timestamp now, Timestamp lease_until) {
   conn_.query(q::kTakeLease).bind(1, node).bind(2, now).bind(3, lease_until).run();
   return conn_.changes() == 1;
+}
+
+void SqliteQueueStore::resign(std::string_view node) {
+  conn_.query(q::kResignLease).bind(1, node).run();
 }
 
 queue::QueueCounters SqliteQueueStore::counters() {

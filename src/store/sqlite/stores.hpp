@@ -36,12 +36,13 @@ class SqliteQueueStore final : public queue::QueueStore {
   [[nodiscard]] bool is_active(std::int64_t number, UserId user, Timestamp now) override;
   [[nodiscard]] std::vector<queue::QueueEntry> next_waiting(std::int64_t after,
                                                             std::size_t limit) override;
-  void activate(std::int64_t number, Timestamp expires_at) override;
+  void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) override;
   void expire(std::int64_t number) override;
   void expire_active_of(UserId user) override;
   std::size_t expire_lapsed(Timestamp now) override;
   void set_admitted_up_to(std::int64_t number) override;
   [[nodiscard]] bool try_lead(std::string_view node, Timestamp now, Timestamp lease_until) override;
+  void resign(std::string_view node) override;
   [[nodiscard]] queue::QueueCounters counters() override;
   [[nodiscard]] queue::QueueSnapshot snapshot(Timestamp now) override;
 
