@@ -217,32 +217,12 @@ void Cluster::kill_admitter_under_load() {
   auto workers = make_accounts(lb(), kWorkers, 4);
   auto late = make_account(node(1));
   std::atomic<bool> stop{false};
-  // Per worker: the amounts of the charges answered 200 (each amount used once).
-  std::vector<std::vector<std::int64_t>> acknowledged(kWorkers);
-  // Per worker: requests without a 200 (errors, 5xx); each may or may not have committed.
-  std::vector<std::size_t> unanswered(kWorkers, 0);
+  // Per worker: the charges answered 200, and those without (errors, 5xx, the killed node's
+  // lost connections), each of which may or may not have committed.
+  std::vector<ChargeLoad> loads(kWorkers);
   std::vector<std::thread> threads;
   for (std::size_t w = 0; w < kWorkers; ++w) {
-    threads.emplace_back([&, w] {
-      HttpClient http(entry(w), 5s);
-      for (std::int64_t amount = 1; !stop.load(); ++amount) {
-        try {
-          const auto r =
-              http.post("/api/v1/users/" + workers[w].id + "/balance",
-                        {{"userId", workers[w].id}, {"amount", amount}}, workers[w].access);
-          if (r.status == 200) {
-            acknowledged[w].push_back(amount);
-          } else {
-            ++unanswered[w];
-          }
-        } catch (const std::exception&) {
-          ++unanswered[w];
-          // The killed node: the connection fails; its outcome is unknown.
-          http.close();
-          std::this_thread::sleep_for(20ms);
-        }
-      }
-    });
+    threads.emplace_back([&, w] { loads[w] = charge_until(entry(w), workers[w], stop, 5s); });
   }
   std::this_thread::sleep_for(1s);
   nodes_[0]->kill9();
@@ -265,22 +245,19 @@ void Cluster::kill_admitter_under_load() {
   EXPECT_FALSE(now_leader.empty());
   EXPECT_NE(now_leader, first_leader_) << "the lease did not move off the killed node";
   for (std::size_t w = 0; w < kWorkers; ++w) {
-    EXPECT_GT(acknowledged[w].size(), 0U) << "worker " << w << " got no 200 at all";
-    std::set<std::int64_t> in_ledger;
-    for (const auto& row : db.rows("SELECT amount FROM ledger WHERE user_id = ? AND kind = "
-                                   "'CHARGE'",
-                                   {uuid(workers[w].id)})) {
-      in_ledger.insert(std::stoll(row.front()));
-    }
-    for (const auto amount : acknowledged[w]) {
+    const auto& acknowledged = loads[w].acknowledged;
+    const auto unanswered = loads[w].refused.size() + loads[w].unanswered;
+    EXPECT_GT(acknowledged.size(), 0U) << "worker " << w << " got no 200 at all";
+    const auto in_ledger = charges_in_ledger(db, workers[w]);
+    for (const auto amount : acknowledged) {
       EXPECT_TRUE(in_ledger.count(amount) == 1)
           << "worker " << w << ": the acknowledged charge of " << amount << " is lost";
     }
     // Only requests without a 200 may have landed unacknowledged.
-    EXPECT_LE(in_ledger.size(), acknowledged[w].size() + unanswered[w]) << "worker " << w;
+    EXPECT_LE(in_ledger.size(), acknowledged.size() + unanswered) << "worker " << w;
     // Workers that never touched the killed node lost nothing and gained nothing.
-    if (unanswered[w] == 0) {
-      EXPECT_EQ(in_ledger.size(), acknowledged[w].size()) << "worker " << w;
+    if (unanswered == 0) {
+      EXPECT_EQ(in_ledger.size(), acknowledged.size()) << "worker " << w;
     }
   }
   expect_invariants(db);
