@@ -33,11 +33,11 @@ std::string secret(std::string_view flag, std::string_view value) {
 }
 
 Scenario scenario(std::string_view value) {
-  for (const auto s :
-       {Scenario::kStatus, Scenario::kTokens, Scenario::kSeats, Scenario::kFlashSale}) {
+  for (const auto s : {Scenario::kStatus, Scenario::kTokens, Scenario::kSeats, Scenario::kFlashSale,
+                       Scenario::kHoldPay}) {
     if (to_string(s) == value) return s;
   }
-  throw UsageError("--scenario: expected status, tokens, seats or flash-sale, got '" +
+  throw UsageError("--scenario: expected status, tokens, seats, flash-sale or hold-pay, got '" +
                    std::string(value) + "'");
 }
 
@@ -175,8 +175,10 @@ RunOptions parse_run(const std::vector<std::string_view>& args) {
   if (o.scenario != Scenario::kStatus && !o.jwt_secret) {
     throw UsageError("run: --jwt-secret is required (the server's key, to mint tokens)");
   }
-  if (o.scenario == Scenario::kFlashSale && o.rate) {
-    throw UsageError("run: flash-sale is closed loop only (fans in flight = --connections)");
+  const bool sale = o.scenario == Scenario::kFlashSale || o.scenario == Scenario::kHoldPay;
+  if (sale && o.rate) {
+    throw UsageError("run: " + std::string(to_string(o.scenario)) +
+                     " is closed loop only (fans in flight = --connections)");
   }
   if (o.scenario == Scenario::kFlashSale && !o.duration_given)
     o.duration = std::chrono::seconds(300);
@@ -197,6 +199,8 @@ std::string_view to_string(Scenario scenario) noexcept {
       return "seats";
     case Scenario::kFlashSale:
       return "flash-sale";
+    case Scenario::kHoldPay:
+      return "hold-pay";
   }
   return "?";
 }
@@ -210,6 +214,7 @@ std::int64_t default_users(Scenario scenario) noexcept {
     case Scenario::kSeats:
       return 1;
     case Scenario::kFlashSale:
+    case Scenario::kHoldPay:
       return 20'000;
   }
   return 1;
@@ -241,7 +246,7 @@ concert-bench seed --database URL --users N [--first-user K] [--balance WON] [--
   SQLite: seed while concertd is STOPPED (it loads the waiting room at startup). MariaDB:
   a running node picks new queue entries up within 200 ms.
 
-concert-bench run --scenario status|tokens|seats|flash-sale --target http://HOST:PORT
+concert-bench run --scenario status|tokens|seats|flash-sale|hold-pay --target http://HOST:PORT
                   [--database URL] [--jwt-secret S] [--admin-key K]
                   [--connections N=64] [--duration SECONDS=10] [--rate REQ_PER_S]
                   [--client-threads N=1] [--users N] [--first-user K=1] [--seats N=5000]
@@ -267,6 +272,12 @@ concert-bench run --scenario status|tokens|seats|flash-sale --target http://HOST
               the API and, with --database, in SQL; exit status 1 names the failed check.
               Reports paid seats per second (seats sold / time to the last payment).
               The fans must have no live queue entry (use --first-user past --waiting fans).
+  hold-pay    flash-sale without the waiting room in the way: first, untimed (and with at
+              least 16 connections), each of the --users (20000) fans joins the queue, then
+              each polls until ACTIVE; then for --duration (10) each connection takes the
+              next ready fan: hold a random free seat of a fresh --seats concert (another
+              on SEAT_UNAVAILABLE), pay it. Ends early when the seats or fans run out. Same
+              checks and figures as flash-sale (ops hold and pay, paid seats per second).
   --server-pid  samples the server's RSS (peak reported) and counts its fdatasync+fsync
               calls with perf stat (n/a when perf cannot attach).
   --out DIR   writes DIR/LABEL.json (all figures, per-second series) and DIR/LABEL.svg.
@@ -277,6 +288,7 @@ concertd flags the scenarios assume:
   all         --jwt-secret S (the same S as here); --admin-key K for seats and flash-sale
   tokens      --max-active 10000000 --admit-rate 1000000 (admission is not measured)
   flash-sale  --max-active 10000000 --admit-rate 1000000 --hold-ttl 300
+  hold-pay    the same: every prepared fan must be ACTIVE at once (--max-active >= --users)
 Exit status: 0 done, 1 a check or the run failed, 2 bad usage.
 )";
 }

@@ -11,7 +11,7 @@
 
 namespace concertd::bench {
 
-enum class Scenario { kStatus, kTokens, kSeats, kFlashSale };
+enum class Scenario { kStatus, kTokens, kSeats, kFlashSale, kHoldPay };
 
 [[nodiscard]] std::string_view to_string(Scenario scenario) noexcept;
 

@@ -77,6 +77,7 @@ std::int64_t epoch_ms() {
 FlashSale::FlashSale(Setup setup, const users::TokenService& tokens)
     : setup_(std::move(setup)),
       tokens_(tokens),
+      queue_tokens_(static_cast<std::size_t>(setup_.fans)),
       seat_map_request_(make_request(http::verb::get,
                                      std::string(kApi) + "/concerts/" + setup_.concert + "/seats",
                                      setup_.host)),
@@ -95,27 +96,53 @@ net::awaitable<void> FlashSale::run(Session& session, std::size_t) {
   while (!session.done() && !sold_out_) {
     const std::int64_t offset = next_fan_++;
     if (offset >= setup_.fans) co_return;
-    co_await fan(session, setup_.first_fan + offset);
+    co_await fan(session, offset);
   }
 }
 
-net::awaitable<void> FlashSale::fan(Session& session, std::int64_t index) {
-  ++fans_started_;
-  const auto token = co_await join(session, index);
-  if (!token) co_return;
-  if (!co_await wait_until_active(session, *token)) co_return;
+double FlashSale::prepare(LoadPlan plan) {
+  plan.quiet = true;
+  plan.duration = std::chrono::hours(1);  // a limit only: each pass ends when its fans are done
+  double seconds = 0;
+  for (const Phase phase : {Phase::kJoin, Phase::kActivate}) {
+    phase_ = phase;
+    next_fan_ = 0;
+    seconds += run_load(plan, *this, nullptr).elapsed_s;
+    const std::lock_guard lock(mutex_);
+    if (fans_failed_ > 0) {
+      throw std::runtime_error("preparing the fans: " + std::to_string(fans_failed_) +
+                               " failed, first: " + failures_.front());
+    }
+  }
+  phase_ = Phase::kHoldPay;
+  next_fan_ = 0;
+  return seconds;
+}
+
+net::awaitable<void> FlashSale::fan(Session& session, std::int64_t offset) {
+  if (phase_ == Phase::kJourney || phase_ == Phase::kHoldPay) ++fans_started_;
+  std::string& token = queue_tokens_[static_cast<std::size_t>(offset)];
+  if (phase_ == Phase::kJourney || phase_ == Phase::kJoin) {
+    auto joined = co_await join(session, setup_.first_fan + offset);
+    if (!joined) co_return;
+    token = std::move(*joined);
+    if (phase_ == Phase::kJoin) co_return;
+  }
+  if (phase_ != Phase::kHoldPay) {
+    if (!co_await wait_until_active(session, token) || phase_ == Phase::kActivate) co_return;
+  }
   std::string reservation;
   std::int64_t seat = 0;
-  const Held held = co_await hold(session, *token, reservation, seat);
+  const Held held = co_await hold(session, token, reservation, seat);
   if (held == Held::kSoldOut) {
     ++fans_sold_out_;
     sold_out_ = true;
   }
   if (held != Held::kHeld) co_return;
   const std::int64_t price = setup_.prices[static_cast<std::size_t>(seat - 1)];
-  if (!co_await pay(session, *token, reservation, price)) co_return;
+  if (!co_await pay(session, token, reservation, price)) co_return;
   const std::lock_guard lock(mutex_);
-  paid_.push_back({reservation, *token, seat, price});
+  paid_.push_back({reservation, token, seat, price});
   last_paid_ = std::max(last_paid_, SteadyClock::now() - session.start());
 }
 
@@ -272,6 +299,9 @@ void FlashSale::finish(Api& api, const std::optional<std::string>& database, Rep
       report.notes.push_back(
           "the time limit (--duration) ended the sale: " + std::to_string(fans_started_.load()) +
           " of " + std::to_string(setup_.fans) + " fans started");
+    } else if (!sold_out_ && phase_ == Phase::kHoldPay) {
+      report.notes.push_back("all " + std::to_string(setup_.fans) +
+                             " fans were used before --duration: the window ended early");
     }
     if (fans_failed_ > 0) {
       std::string why =

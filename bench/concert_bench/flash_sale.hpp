@@ -21,6 +21,8 @@ namespace concertd::bench {
 // when the map has none), and pays with an Idempotency-Key, retrying the same request
 // after a transport failure or a 5xx. Once a fan has found the concert sold out, fans
 // not yet started stop.
+// hold-pay: prepare() queues every fan and waits until each is ACTIVE before the clock
+// starts, so that the measured run only holds and pays.
 class FlashSale final : public Workload {
  public:
   struct Setup {
@@ -34,6 +36,11 @@ class FlashSale final : public Workload {
   FlashSale(Setup setup, const users::TokenService& tokens);
 
   net::awaitable<void> run(Session& session, std::size_t connection) override;
+
+  // hold-pay, before the measured run: every fan joins the queue (one pass over `plan`'s
+  // connections), then polls until ACTIVE (a second pass). Throws std::runtime_error when
+  // a fan cannot. Returns the seconds it took.
+  double prepare(LoadPlan plan);
 
   // After the run: the figures, and the API and (with `database`) SQL checks. Failed
   // checks go to report.failed.
@@ -49,8 +56,11 @@ class FlashSale final : public Workload {
   // kStopped: the deadline came first; kFailed: an answer the contract does not allow
   // (recorded by fail()).
   enum class Held { kHeld, kSoldOut, kStopped, kFailed };
+  // What run() does with each fan: the whole journey, or one of prepare()'s passes.
+  enum class Phase { kJourney, kJoin, kActivate, kHoldPay };
 
-  net::awaitable<void> fan(Session& session, std::int64_t index);
+  // What phase_ asks of fan first_fan + offset.
+  net::awaitable<void> fan(Session& session, std::int64_t offset);
   net::awaitable<std::optional<std::string>> join(Session& session, std::int64_t index);
   net::awaitable<bool> wait_until_active(Session& session, const std::string& token);
   net::awaitable<Held> hold(Session& session, const std::string& token, std::string& reservation,
@@ -68,7 +78,9 @@ class FlashSale final : public Workload {
 
   const Setup setup_;
   const users::TokenService& tokens_;
-  std::vector<Request> join_requests_;  // by fan - first_fan; minted before the clock starts
+  std::vector<Request> join_requests_;     // by fan - first_fan; minted before the clock starts
+  std::vector<std::string> queue_tokens_;  // by fan - first_fan, once joined
+  Phase phase_ = Phase::kJourney;
   Request seat_map_request_;
   std::unique_ptr<std::atomic<bool>[]> taken_;  // by seat number - 1: sold or held
   std::atomic<std::int64_t> next_fan_ = 0;

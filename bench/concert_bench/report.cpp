@@ -105,8 +105,8 @@ void print_summary(std::ostream& out, const Report& r) {
   }
   if (r.sale) {
     const auto& s = *r.sale;
-    out << "flash sale: " << s.paid << " of " << s.seats << " seats paid in " << fixed(s.sale_s, 2)
-        << " s = " << fixed(s.paid_per_s(), 1) << " paid seats/s";
+    out << to_string(r.options.scenario) << ": " << s.paid << " of " << s.seats << " seats paid in "
+        << fixed(s.sale_s, 2) << " s = " << fixed(s.paid_per_s(), 1) << " paid seats/s";
     if (auto p = per_sync(r, static_cast<double>(s.paid)))
       out << " (" << fixed(*p, 2) << " per sync)";
     out << "; " << s.fans_started << " fans started, " << s.fans_sold_out << " found it sold out, "

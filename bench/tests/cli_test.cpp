@@ -81,6 +81,15 @@ TEST(Cli, FlashSaleDefaultsToTwentyThousandFansAndALongTimeLimit) {
   EXPECT_EQ(o.duration, std::chrono::seconds(300));
 }
 
+TEST(Cli, HoldPayIsTimedLikeTheOthersWithFlashSaleFans) {
+  const auto o = run({"run", "--scenario", "hold-pay", "--target", "http://127.0.0.1:1",
+                      "--jwt-secret", "0123456789abcdef0"});
+  EXPECT_EQ(o.scenario, Scenario::kHoldPay);
+  EXPECT_EQ(o.label, "hold-pay");
+  EXPECT_EQ(o.users, 20'000);
+  EXPECT_EQ(o.duration, std::chrono::seconds(10));
+}
+
 TEST(Cli, RateMeansOpenLoop) {
   const auto o =
       run({"run", "--scenario", "status", "--target", "http://127.0.0.1:1", "--rate", "5000"});
@@ -109,6 +118,9 @@ TEST(Cli, RejectsWhatCannotRun) {
       {"run", "--scenario", "tokens", "--target", "http://127.0.0.1:1"},  // needs the secret
       {"run", "--scenario", "flash-sale", "--target", "http://127.0.0.1:1", "--jwt-secret",
        "0123456789abcdef0", "--rate", "10"},
+      {"run", "--scenario", "hold-pay", "--target", "http://127.0.0.1:1", "--jwt-secret",
+       "0123456789abcdef0", "--rate", "10"},
+      {"run", "--scenario", "hold-pay", "--target", "http://127.0.0.1:1"},  // needs the secret
       {"seed", "--users", "10"},
       {"seed", "--database", "sqlite:x.db"},
       {"seed", "--database", "sqlite:x.db", "--users", "10", "--waiting", "11"},
