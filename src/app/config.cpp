@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <charconv>
 #include <limits>
@@ -33,6 +34,15 @@ constexpr Flag kFlags[] = {
     {"--max-active", "CONCERT_MAX_ACTIVE", "most users ACTIVE at once (default 1000)"},
     {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second (default 100)"},
     {"--threads", "CONCERT_THREADS", "io threads (default: number of cores)"},
+    {"--web-root", "CONCERT_WEB_ROOT",
+     "DIR with the booking page, the console and the docs page (default: the source tree's "
+     "web/)"},
+    {"--swagger-ui", "CONCERT_SWAGGER_UI",
+     "DIR of the swagger-ui-dist npm package, served at /docs/vendor/ (default: the source "
+     "tree's node_modules/swagger-ui-dist)"},
+    {"--log-level", "CONCERT_LOG_LEVEL", "trace, debug, info, warn or error (default info)"},
+    {"--access-log", "CONCERT_ACCESS_LOG", "on or off: a JSON line per request (default on)"},
+    {"--metrics", "CONCERT_METRICS", "on or off: request series in /metrics (default on)"},
     {"--demo", nullptr, "on an empty database, create demo concerts and seats", false},
     {"--help", nullptr, "print this help and exit", false},
 };
@@ -56,6 +66,11 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     const auto n = parse_number<std::int64_t>(value, 1, 7 * 24 * 3600);
     if (!n) return bad("expected whole seconds 1..604800");
     out = std::chrono::seconds{*n};
+    return std::nullopt;
+  };
+  const auto on_off = [&](bool& out) -> std::optional<std::string> {
+    if (value != "on" && value != "off") return bad("expected on or off");
+    out = value == "on";
     return std::nullopt;
   };
   const auto count = [&](std::size_t& out, std::size_t max) -> std::optional<std::string> {
@@ -114,6 +129,20 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     return count(config.admit_rate, 1'000'000);
   } else if (flag == "--threads") {
     return count(config.threads, 256);
+  } else if (flag == "--web-root") {
+    config.web_root = value;
+  } else if (flag == "--swagger-ui") {
+    config.swagger_ui = value;
+  } else if (flag == "--log-level") {
+    constexpr std::array kLevels{"trace", "debug", "info", "warn", "error"};
+    if (std::ranges::find(kLevels, value) == kLevels.end()) {
+      return bad("expected trace, debug, info, warn or error");
+    }
+    config.log_level = value;
+  } else if (flag == "--access-log") {
+    return on_off(config.access_log);
+  } else if (flag == "--metrics") {
+    return on_off(config.metrics);
   }
   return std::nullopt;
 }

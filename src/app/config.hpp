@@ -27,6 +27,13 @@ struct Config {
   std::size_t admit_rate = 100;
   std::size_t threads = 0;  // 0: one per core
   bool demo = false;
+  // The booking page, the console and the docs page (index.html, admin.html, docs.html,
+  // static/), and Swagger UI's files (the npm package swagger-ui-dist).
+  std::string web_root = CONCERTD_DEFAULT_WEB_ROOT;
+  std::string swagger_ui = CONCERTD_DEFAULT_SWAGGER_UI;
+  std::string log_level = "info";  // trace, debug, info, warn, error
+  bool access_log = true;
+  bool metrics = true;
 };
 
 struct ShowHelp {};

@@ -9,12 +9,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "common/clock.hpp"
 #include "common/id.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "concerts/concert_service.hpp"
 #include "http/run_blocking.hpp"
 #include "http/server.hpp"
@@ -100,8 +102,35 @@ net::awaitable<void> stop_on_signal(net::io_context& ioc, http::Server& server) 
 
 }  // namespace
 
+// The pages under --web-root and Swagger UI's files: what concertd serves besides the API.
+http::StaticFiles load_static_files(const Config& config) {
+  namespace fs = std::filesystem;
+  http::StaticFiles files;
+  const fs::path web(config.web_root);
+  files.add_directory(web / "static", "/static");
+  const bool pages = files.add_file(web / "index.html", "/");
+  files.add_file(web / "admin.html", "/admin");
+  files.add_file(web / "docs.html", "/docs");
+  std::size_t swagger = 0;
+  for (const char* name : {"swagger-ui.css", "swagger-ui-bundle.js",
+                           "swagger-ui-standalone-preset.js", "favicon-32x32.png"}) {
+    if (files.add_file(fs::path(config.swagger_ui) / name, std::string("/docs/vendor/") + name)) {
+      ++swagger;
+    }
+  }
+  if (!pages) {
+    spdlog::warn(R"("event":"no_pages","web_root":{},"hint":"pass --web-root DIR")",
+                 log::quote(config.web_root));
+  }
+  if (swagger == 0) {
+    spdlog::warn(R"("event":"no_swagger_ui","dir":{},"hint":"run scripts/setup")",
+                 log::quote(config.swagger_ui));
+  }
+  return files;
+}
+
 int run(const Config& config) {
-  log::init();
+  log::init(spdlog::level::from_str(config.log_level));
   if (sodium_init() < 0) {
     std::cerr << "concertd: libsodium cannot initialise\n";
     return 1;
@@ -121,6 +150,8 @@ int run(const Config& config) {
     return 1;
   };
   const SystemClock clock;
+  metrics::registry().process_start_seconds.set(
+      std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count());
   std::string secret;
   try {
     secret = jwt_secret(config, *db);
@@ -148,6 +179,14 @@ int run(const Config& config) {
     return startup_failed(e);
   }
 
+  http::StaticFiles files;
+  try {
+    files = load_static_files(config);
+  } catch (const std::exception& e) {
+    std::cerr << "concertd: " << e.what() << '\n';
+    return 1;
+  }
+
   net::io_context ioc(static_cast<int>(config.threads));
   net::thread_pool blocking(kBlockingThreads);
   std::optional<http::Server> server;
@@ -156,7 +195,8 @@ int run(const Config& config) {
         ioc, blocking,
         net::ip::tcp::endpoint(net::ip::make_address(config.listen_host), config.listen_port),
         http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db,
-                       config.admin_key});
+                       config.admin_key, files, shared ? "mysql" : "sqlite"},
+        http::ServerOptions{.access_log = config.access_log, .metrics = config.metrics});
   } catch (const std::exception& e) {
     std::cerr << "concertd: " << e.what() << '\n';
     return 1;
@@ -168,7 +208,9 @@ int run(const Config& config) {
                   every(blocking, kRefreshQueueEvery, "refresh_queue", [&] { queue.refresh(); }),
                   net::detached);
   }
-  net::co_spawn(ioc, every(blocking, kAdmitEvery, "admit", [&] { return queue.admit(); }),
+  net::co_spawn(ioc,
+                every(blocking, kAdmitEvery, "admit",
+                      [&] { metrics::registry().admitted.add(queue.admit()); }),
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kSweepEvery, "sweep",
@@ -194,6 +236,7 @@ int run(const Config& config) {
     spdlog::warn(R"("event":"resign_failed","error":{})", log::quote(e.what()));
   }
   spdlog::info(R"("event":"stopped")");
+  log::shutdown();
   return 0;
 }
 

@@ -23,6 +23,7 @@ namespace {
     return make_error(Errc::kForbidden, "the admin API is disabled (start with --admin-key)");
   }
   if (!req.admin_key || !constant_time_equal(*req.admin_key, *expected)) {
+    audit(req, "admin_denied", "route", req.path);
     return make_error(Errc::kForbidden, "a valid X-Admin-Key header is required");
   }
   return {};
@@ -34,11 +35,14 @@ net::awaitable<Response> create_concert(Context ctx, Request req) {
   if (auto admin = require_admin(ctx, req); !admin) co_return problem(admin.error());
   auto in = parse_body(req.body, &new_concert_from_json);
   if (!in) co_return problem(in.error());
+  const std::string name = in->name;
   auto work = [&concerts = ctx.services.concerts, concert = std::move(*in)]() mutable {
     return concerts.create(std::move(concert.name), concert.date, std::move(concert.seats));
   };
-  co_return co_await reply_blocking(ctx, beast::http::status::created, std::move(work),
-                                    &concert_created_json);
+  auto response = co_await reply_blocking(ctx, beast::http::status::created, std::move(work),
+                                          &concert_created_json);
+  if (response.status == beast::http::status::created) audit(req, "concert_created", "name", name);
+  co_return response;
 }
 
 }  // namespace concertd::http

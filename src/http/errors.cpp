@@ -61,13 +61,26 @@ Response problem(const ProblemType& type, std::string_view detail) {
                                  {"status", static_cast<unsigned>(type.status)},
                                  {"detail", detail},
                                  {"code", type.code}};
-  Response response{type.status, boost::json::serialize(body), true, {}};
+  Response response{.status = type.status,
+                    .body = boost::json::serialize(body),
+                    .content_type = kProblemJson,
+                    .code = type.code};
   if (type.code == problem_type(Errc::kInvalidToken).code) {
-    response.headers.emplace_back(beast::http::field::www_authenticate, "Bearer");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
   } else if (type.code == problems::kUnavailable.code) {
-    response.headers.emplace_back(beast::http::field::retry_after, "1");
+    response.headers.emplace_back("Retry-After", "1");
   }
   return response;
+}
+
+void add_request_id(Response& response, std::string_view request_id) {
+  // The body was serialized by problem() above: an object, so it ends with '}'. A request
+  // id is of [A-Za-z0-9._-] only and needs no escaping.
+  if (response.code.empty() || !response.body.ends_with('}')) return;
+  response.body.pop_back();
+  response.body += R"(,"requestId":")";
+  response.body += request_id;
+  response.body += "\"}";
 }
 
 Response problem(const Error& error) { return problem(problem_type(error.code), error.detail); }

@@ -41,6 +41,9 @@ inline constexpr ProblemType kInternal{beast::http::status::internal_server_erro
 // UNAVAILABLE `Retry-After: 1`. `detail` must not contain secrets, SQL or request bodies.
 [[nodiscard]] Response problem(const ProblemType& type, std::string_view detail);
 [[nodiscard]] Response problem(const Error& error);
+// Adds "requestId" to a problem body (made by problem()); other responses are unchanged.
+// `request_id` must be of [A-Za-z0-9._-] (as Request::id is).
+void add_request_id(Response& response, std::string_view request_id);
 [[nodiscard]] Response problem(Errc code, std::string_view detail);
 
 }  // namespace concertd::http

@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/url/params_encoded_view.hpp>
 
+#include "common/log.hpp"
 #include "http/json.hpp"
 
 namespace concertd::http {
@@ -35,10 +36,16 @@ std::optional<std::string> query_param(const Request& req, std::string_view key)
   return (*it).value.decode();
 }
 
+void note_user(const Context& ctx, UserId user) {
+  if (ctx.notes != nullptr) ctx.notes->user = user;
+}
+
 Result<UserId> authenticate_access(const Context& ctx, const Request& req) {
   const auto token = bearer_token(req);
   if (!token) return missing_token();
-  return ctx.services.tokens.verify_access(*token);
+  auto user = ctx.services.tokens.verify_access(*token);
+  if (user) note_user(ctx, *user);
+  return user;
 }
 
 Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request& req,
@@ -51,7 +58,10 @@ Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request&
   for (const auto& candidate : candidates) {
     if (!candidate) continue;
     auto claims = ctx.services.tokens.verify_queue(*candidate);
-    if (claims) return claims;
+    if (claims) {
+      note_user(ctx, claims->user);
+      return claims;
+    }
     if (!first_error) first_error = claims.error();
   }
   if (first_error) return *first_error;
@@ -61,7 +71,10 @@ Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request&
 Result<UserId> authenticate_owner(const Context& ctx, const Request& req,
                                   std::optional<std::string_view> body_token) {
   if (const auto token = bearer_token(req)) {
-    if (auto user = ctx.services.tokens.verify_access(*token)) return *user;
+    if (auto user = ctx.services.tokens.verify_access(*token)) {
+      note_user(ctx, *user);
+      return *user;
+    }
   }
   auto claims = authenticate_queue(ctx, req, body_token);
   if (!claims) return claims.error();
@@ -86,6 +99,12 @@ Result<std::optional<std::string>> optional_body_token(std::string_view body) {
   if (!token) return token.error();
   if (!*token) return std::optional<std::string>();
   return std::optional<std::string>(std::string(**token));
+}
+
+void audit(const Request& req, std::string_view action, std::string_view key,
+           std::string_view value) {
+  spdlog::warn(R"("event":"audit","action":"{}","request_id":"{}","client":"{}","{}":{})", action,
+               req.id, req.client, key, log::quote(value));
 }
 
 Result<std::optional<std::string>> idempotency_key(const Request& req) {

@@ -21,9 +21,16 @@
 // take (find and verify a token, read a path id, run a use case, map its Result).
 namespace concertd::http {
 
+// What a handler learned of its request that the access log reports.
+struct RequestNotes {
+  std::optional<UserId> user;  // set by the authenticate_* calls that succeed
+};
+
 struct Context {
   const Services& services;
   net::thread_pool& blocking;  // every database or domain call runs here
+  const ServerOptions& options;
+  RequestNotes* notes = nullptr;  // the router's, while a handler runs
 };
 
 // In-memory work only (no database): runs on the io thread, no coroutine frame.
@@ -64,6 +71,11 @@ template <class Tag>
   if (auto id = StrongId<Tag>::parse(req.params[0])) return *id;
   return make_error(code, std::string(detail));
 }
+
+// An audit event (failed logins, admin actions): one warn-level line with the request's
+// id and client and one more named member. `value` must not be a secret.
+void audit(const Request& req, std::string_view action, std::string_view key,
+           std::string_view value);
 
 template <class T>
 struct IsResult : std::false_type {};

@@ -32,8 +32,10 @@ net::awaitable<Response> pay(Context ctx, Request req);
 // admin_handlers.cpp
 net::awaitable<Response> create_concert(Context ctx, Request req);
 
-// health_handlers.cpp
+// operating_handlers.cpp
 Response healthz(const Context& ctx, const Request& req);
 net::awaitable<Response> readyz(Context ctx, Request req);
+Response metrics(const Context& ctx, const Request& req);
+Response openapi(const Context& ctx, const Request& req);
 
 }  // namespace concertd::http

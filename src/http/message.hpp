@@ -20,26 +20,35 @@ namespace beast = boost::beast;
 // keeps alive (and unchanged) until the handler's response is complete. Built by the
 // server so that handler files need none of Beast's parser or serializer templates.
 struct Request {
-  std::uint64_t id = 0;  // for log lines
+  // X-Request-Id: the client's when well-formed (1..64 of [A-Za-z0-9._-]), else one the
+  // server made; in every response, problem body and log line of the request.
+  std::string_view id;
+  std::string_view client;  // the peer's address, for the access log
   beast::http::verb method = beast::http::verb::unknown;
   boost::urls::url_view target;    // the parsed origin-form request target
   std::string_view path;           // percent-encoded, without the query
   std::string_view authorization;  // empty when absent
   std::optional<std::string_view> idempotency_key;
   std::optional<std::string_view> admin_key;  // X-Admin-Key
+  std::string_view if_none_match;             // empty when absent
   std::string_view body;
   std::array<std::string_view, 1> params{};  // path template parameters, in order
 };
 
+inline constexpr std::string_view kJson = "application/json";
+inline constexpr std::string_view kProblemJson = "application/problem+json";
+
 struct Response {
   beast::http::status status = beast::http::status::ok;
-  std::string body;
-  bool problem = false;  // application/problem+json instead of application/json
-  std::vector<std::pair<beast::http::field, std::string>> headers;
+  std::string body{};
+  std::string_view content_type = kJson;  // static storage
+  std::string_view cache_control = "no-store";
+  std::string_view code{};  // a problem's `code`, for the access log; empty otherwise
+  std::vector<std::pair<std::string_view, std::string>> headers{};  // name (static), value
 };
 
 [[nodiscard]] inline Response json_response(beast::http::status status, std::string body) {
-  return Response{status, std::move(body), false, {}};
+  return Response{.status = status, .body = std::move(body)};
 }
 
 }  // namespace concertd::http

@@ -2,12 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <variant>
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
+#include "http/exposition.hpp"
 #include "http/handlers.hpp"
 
 namespace concertd::http {
@@ -21,7 +25,7 @@ struct Route {
   std::variant<SyncHandler, AsyncHandler> handler;
 };
 
-// The contract's section 3, except /metrics and /openapi.json.
+// The contract's section 3. Pages and Swagger UI's files are served from StaticFiles.
 constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/users", &sign_up},
     Route{verb::post, "/api/v1/auth/login", &log_in},
@@ -39,7 +43,32 @@ constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/admin/concerts", &create_concert},
     Route{verb::get, "/healthz", &healthz},
     Route{verb::get, "/readyz", &readyz},
+    Route{verb::get, "/metrics", &metrics},
+    Route{verb::get, "/openapi.json", &openapi},
 };
+
+const std::array<RouteInfo, kRoutes.size()>& route_infos() {
+  static const auto table = [] {
+    std::array<RouteInfo, kRoutes.size()> infos{};
+    for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+      infos[i] = {beast::http::to_string(kRoutes[i].method), kRoutes[i].pattern};
+    }
+    return infos;
+  }();
+  return table;
+}
+
+// Request series: one per route and status class (2xx..5xx), then static files, then
+// requests that matched nothing.
+constexpr std::size_t kStaticSeries = kRoutes.size();
+constexpr std::size_t kUnmatchedSeries = kRoutes.size() + 1;
+constexpr std::size_t kStatusClasses = 4;
+std::array<std::array<metrics::Histogram, kStatusClasses>, kRoutes.size() + 2> request_series;
+
+std::size_t status_class(beast::http::status status) {
+  const auto hundreds = static_cast<unsigned>(status) / 100;
+  return hundreds < 2 ? 0 : std::min<std::size_t>(hundreds - 2, kStatusClasses - 1);
+}
 
 using Params = decltype(Request::params);
 
@@ -73,7 +102,7 @@ Response method_not_allowed(std::string_view path) {
     allow += beast::http::to_string(route.method);
   }
   Response response = problem(problems::kMethodNotAllowed, "allowed methods: " + allow);
-  response.headers.emplace_back(beast::http::field::allow, std::move(allow));
+  response.headers.emplace_back("Allow", std::move(allow));
   return response;
 }
 
@@ -81,63 +110,121 @@ void log_failure(const Request& req, std::string_view route, const Response& res
                  std::string_view error) {
   // JSON-escaped; domain and store exceptions carry no SQL, tokens or bodies.
   spdlog::error(
-      R"("event":"request_failed","request_id":{},"method":"{}","route":"{}","status":{},"error":{})",
+      R"("event":"request_failed","request_id":"{}","method":"{}","route":"{}","status":{},"error":{})",
       req.id, beast::http::to_string(req.method), route, static_cast<unsigned>(response.status),
       log::quote(error));
 }
 
-void log_done(const Request& req, std::string_view route, const Response& response,
-              std::chrono::steady_clock::time_point start) {
-  if (!spdlog::should_log(spdlog::level::debug)) return;
-  const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
-  spdlog::debug(
-      R"("event":"request","request_id":{},"method":"{}","route":"{}","status":{},"ms":{:.3f})",
-      req.id, beast::http::to_string(req.method), route, static_cast<unsigned>(response.status),
-      took.count());
+// The access log line and the request series of one answered request.
+void record(const Context& ctx, const Request& req, std::size_t series, std::string_view route,
+            const Response& response, std::chrono::steady_clock::time_point start) {
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (ctx.options.metrics) {
+    request_series[series][status_class(response.status)].observe(
+        static_cast<std::uint64_t>(took.count()));
+  }
+  if (!ctx.options.access_log) return;
+  const std::string user =
+      ctx.notes != nullptr && ctx.notes->user ? ctx.notes->user->to_string() : std::string();
+  // Only what identifies the request: never a token, key, body or amount.
+  log::access(
+      R"("event":"access","request_id":"{}","client":"{}","method":"{}","route":"{}","status":{},"ms":{:.3f},"user_id":"{}","code":"{}")",
+      req.id, req.client, beast::http::to_string(req.method), route,
+      static_cast<unsigned>(response.status), static_cast<double>(took.count()) / 1000.0, user,
+      response.code);
+}
+
+// Runs the handler of `route`; its exceptions become 503 or 500 problems, logged once.
+net::awaitable<Response> run_handler(Context ctx, const Route& route, Request req) {
+  Response response;
+  try {
+    if (const auto* sync = std::get_if<SyncHandler>(&route.handler)) {
+      response = (*sync)(ctx, req);
+    } else {
+      response = co_await std::get<AsyncHandler>(route.handler)(ctx, req);
+    }
+  } catch (const StoreUnavailable& e) {
+    metrics::registry().store_unavailable.add();
+    response = problem(problems::kUnavailable, "the database is unavailable; retry shortly");
+    log_failure(req, route.pattern, response, e.what());
+  } catch (const std::exception& e) {
+    response = problem(problems::kInternal, "an internal error occurred");
+    log_failure(req, route.pattern, response, e.what());
+  } catch (...) {
+    response = problem(problems::kInternal, "an internal error occurred");
+    log_failure(req, route.pattern, response, "unknown exception");
+  }
+  co_return response;
 }
 
 }  // namespace
 
+std::span<const RouteInfo> route_table() noexcept { return route_infos(); }
+
 net::awaitable<Response> handle_request(Context ctx, Request req) {
   const auto start = std::chrono::steady_clock::now();
-  const Route* route = nullptr;
+  RequestNotes notes;
+  ctx.notes = &notes;
+  std::optional<std::size_t> route;
   bool path_known = false;
-  for (const Route& candidate : kRoutes) {
+  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
     Params params{};
-    if (!match(candidate.pattern, req.path, params)) continue;
+    if (!match(kRoutes[i].pattern, req.path, params)) continue;
     path_known = true;
-    if (candidate.method == req.method) {
-      route = &candidate;
+    if (kRoutes[i].method == req.method) {
+      route = i;
       req.params = params;
       break;
     }
   }
-  if (route == nullptr) {
-    Response response = path_known ? method_not_allowed(req.path)
-                                   : problem(problems::kNotFound, "no such endpoint");
-    log_done(req, "unmatched", response, start);
-    co_return response;
-  }
 
   Response response;
-  try {
-    if (const auto* sync = std::get_if<SyncHandler>(&route->handler)) {
-      response = (*sync)(ctx, req);
-    } else {
-      response = co_await std::get<AsyncHandler>(route->handler)(ctx, req);
-    }
-  } catch (const StoreUnavailable& e) {
-    response = problem(problems::kUnavailable, "the database is unavailable; retry shortly");
-    log_failure(req, route->pattern, response, e.what());
-  } catch (const std::exception& e) {
-    response = problem(problems::kInternal, "an internal error occurred");
-    log_failure(req, route->pattern, response, e.what());
-  } catch (...) {
-    response = problem(problems::kInternal, "an internal error occurred");
-    log_failure(req, route->pattern, response, "unknown exception");
+  std::size_t series = kUnmatchedSeries;
+  std::string_view label = "unmatched";
+  if (route) {
+    series = *route;
+    label = kRoutes[*route].pattern;
+    response = co_await run_handler(ctx, kRoutes[*route], req);
+  } else if (path_known) {
+    response = method_not_allowed(req.path);
+  } else if (const auto* file =
+                 req.method == verb::get ? ctx.services.files.find(req.path) : nullptr) {
+    series = kStaticSeries;
+    label = "static";
+    response = serve_file(*file, req.if_none_match);
+  } else {
+    response = problem(problems::kNotFound, "no such endpoint");
   }
-  log_done(req, route->pattern, response, start);
+  add_request_id(response, req.id);
+  record(ctx, req, series, label, response, start);
   co_return response;
+}
+
+void append_request_metrics(std::string& out) {
+  static constexpr std::string_view kName = "concertd_http_request_duration_seconds";
+  static constexpr std::array<std::string_view, kStatusClasses> kClasses{"2xx", "3xx", "4xx",
+                                                                         "5xx"};
+  exposition::family(out, kName, "histogram",
+                     "Requests by route template, method and status class, and their latency");
+  for (std::size_t s = 0; s < request_series.size(); ++s) {
+    const bool api = s < kRoutes.size();
+    const std::string_view route = api                  ? kRoutes[s].pattern
+                                   : s == kStaticSeries ? std::string_view("static")
+                                                        : std::string_view("unmatched");
+    const std::string_view method = api                  ? route_infos()[s].method
+                                    : s == kStaticSeries ? std::string_view("GET")
+                                                         : std::string_view("*");
+    for (std::size_t c = 0; c < kStatusClasses; ++c) {
+      const auto& h = request_series[s][c];
+      if (h.count() == 0) continue;
+      exposition::histogram(out, kName,
+                            exposition::label("route", route) + "," +
+                                exposition::label("method", method) + "," +
+                                exposition::label("status", kClasses[c]),
+                            h);
+    }
+  }
 }
 
 }  // namespace concertd::http

@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/metrics.hpp"
+
 namespace concertd::http {
 
 namespace net = boost::asio;
@@ -33,8 +35,12 @@ struct RunBlockingInitiation {
   template <class Handler, class F>
   void operator()(Handler handler, net::thread_pool* pool, F f) const {
     auto work = net::make_work_guard(handler);
+    auto& m = metrics::registry();
+    m.blocking_queue_depth.add(1);
+    m.blocking_tasks.add();
     net::post(
         *pool, [handler = std::move(handler), work = std::move(work), f = std::move(f)]() mutable {
+          metrics::registry().blocking_queue_depth.add(-1);
           using R = std::invoke_result_t<F&>;
           std::exception_ptr error;
           if constexpr (std::is_void_v<R>) {

@@ -1,7 +1,9 @@
 #include "http/server.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -31,7 +33,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/id.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "http/errors.hpp"
 #include "http/router.hpp"
 
@@ -54,6 +58,8 @@ using HttpRequest =
 using RequestParser = beast::http::request_parser<beast::http::string_body, FieldsAllocator>;
 constexpr std::size_t kFieldsArena = 1024;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kMaxRequestId = 64;
+using RequestIdBuffer = std::array<char, kMaxRequestId>;
 
 std::string describe(const net::ip::tcp::endpoint& endpoint) {
   const std::string address = endpoint.address().to_string();
@@ -64,7 +70,8 @@ std::string describe(const net::ip::tcp::endpoint& endpoint) {
 // Writes `response` into `out` as Beast's serializer would (same fields, in the same
 // order), so that a response is one buffer built without allocations in a string the
 // connection reuses.
-void serialize(const Response& response, unsigned version, bool keep_alive, std::string& out) {
+void serialize(const Response& response, std::string_view request_id, unsigned version,
+               bool keep_alive, std::string& out) {
   out.clear();
   out += "HTTP/";
   out += static_cast<char>('0' + version / 10);
@@ -77,19 +84,31 @@ void serialize(const Response& response, unsigned version, bool keep_alive, std:
   out += ' ';
   out += beast::http::obsolete_reason(response.status);
   out += "\r\nServer: concertd\r\nContent-Type: ";
-  out += response.problem ? "application/problem+json" : "application/json";
-  out += "\r\nCache-Control: no-store\r\n";
-  for (const auto& [field, value] : response.headers) {
-    out += beast::http::to_string(field);
+  out += response.content_type;
+  out += "\r\nCache-Control: ";
+  out += response.cache_control;
+  out += "\r\nX-Content-Type-Options: nosniff\r\n";
+  if (!request_id.empty()) {
+    out += "X-Request-Id: ";
+    out += request_id;
+    out += "\r\n";
+  }
+  for (const auto& [name, value] : response.headers) {
+    out += name;
     out += ": ";
     out += value;
     out += "\r\n";
   }
   if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
   if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
-  out += "Content-Length: ";
-  out.append(digits.data(), std::to_chars(digits.begin(), digits.end(), response.body.size()).ptr);
-  out += "\r\n\r\n";
+  // A 304 has no body, and its Content-Length would have to be the 200's: leave it out.
+  if (response.status != beast::http::status::not_modified) {
+    out += "Content-Length: ";
+    out.append(digits.data(),
+               std::to_chars(digits.begin(), digits.end(), response.body.size()).ptr);
+    out += "\r\n";
+  }
+  out += "\r\n";
   out += response.body;
 }
 
@@ -131,8 +150,10 @@ struct ServerState {
       const std::lock_guard lock(state_.mutex);
       id_ = state_.next_connection++;
       state_.connections.emplace(id_, connection);
+      metrics::registry().http_connections.add(1);
     }
     ~Registration() {
+      metrics::registry().http_connections.add(-1);
       const std::lock_guard lock(state_.mutex);
       state_.connections.erase(id_);
     }
@@ -181,6 +202,8 @@ struct ServerState {
   net::ip::tcp::endpoint local;
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> next_request{1};
+  // Generated request ids are "<this prefix>-<counter in hex>": unique across nodes.
+  const std::string request_id_prefix = Uuid::random().to_string().substr(0, 8);
 
   std::mutex mutex;
   std::uint64_t next_connection = 0;
@@ -209,9 +232,10 @@ void log_exception(std::string_view event, std::exception_ptr error) {
 // client is still sending for a moment, so that it sees the response and not a reset.
 net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
                                       std::shared_ptr<Connection> connection, Response response,
-                                      unsigned version) {
+                                      std::string request_id, unsigned version) {
   std::string out;
-  serialize(response, version, false, out);
+  add_request_id(response, request_id);
+  serialize(response, request_id, version, false, out);
   connection->stream.expires_after(state->options.read_timeout);
   auto [write_error, written] =
       co_await net::async_write(connection->stream, net::buffer(out), kTuple);
@@ -229,12 +253,32 @@ net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
   }
 }
 
+bool well_formed_request_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestId) return false;
+  return std::ranges::all_of(id, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+// The client's X-Request-Id when well-formed, else the next one of this process,
+// written into `buffer`.
+std::string_view request_id(State& state, std::string_view given, RequestIdBuffer& buffer) {
+  if (well_formed_request_id(given)) return given;
+  const auto n = state.next_request.fetch_add(1, std::memory_order_relaxed);
+  const auto end =
+      fmt::format_to_n(buffer.data(), buffer.size(), "{}-{:x}", state.request_id_prefix, n).out;
+  return {buffer.data(), end};
+}
+
 // Builds the handler's view of `message`; nullopt when its target is not origin-form.
-std::optional<Request> make_request(State& state, const HttpRequest& message) {
+std::optional<Request> make_request(const HttpRequest& message, std::string_view id,
+                                    std::string_view client) {
   auto target = boost::urls::parse_origin_form(message.target());
   if (!target) return std::nullopt;
   Request req;
-  req.id = state.next_request.fetch_add(1, std::memory_order_relaxed);
+  req.id = id;
+  req.client = client;
   req.method = message.method();
   req.target = *target;
   req.path = target->encoded_path();
@@ -243,6 +287,7 @@ std::optional<Request> make_request(State& state, const HttpRequest& message) {
     req.idempotency_key = it->value();
   }
   if (auto it = message.find("X-Admin-Key"); it != message.end()) req.admin_key = it->value();
+  req.if_none_match = message[beast::http::field::if_none_match];
   req.body = message.body();
   return req;
 }
@@ -253,6 +298,11 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
                                  std::shared_ptr<Connection> connection) {
   const State::Registration registration(*state, connection);
   const ServerOptions& options = state->options;
+  beast::error_code peer_error;
+  const std::string client =
+      connection->stream.socket().remote_endpoint(peer_error).address().to_string();
+  RequestIdBuffer id_buffer;
+  const auto fresh_id = [&] { return std::string(request_id(*state, {}, id_buffer)); };
   beast::flat_buffer buffer;
   std::string out;  // the response being written, reused
   std::array<std::byte, kFieldsArena> fields_arena;
@@ -271,7 +321,7 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     connection->idle = false;
     if (header_error) {
       if (auto failure = read_failure(header_error, options.body_limit)) {
-        co_await reply_and_linger(state, connection, std::move(*failure), 11);
+        co_await reply_and_linger(state, connection, std::move(*failure), fresh_id(), 11);
       }
       break;
     }
@@ -289,25 +339,28 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
           co_await beast::http::async_read(connection->stream, buffer, parser, kTuple);
       if (body_error) {
         if (auto failure = read_failure(body_error, options.body_limit)) {
-          co_await reply_and_linger(state, connection, std::move(*failure), parser.get().version());
+          co_await reply_and_linger(state, connection, std::move(*failure), fresh_id(),
+                                    parser.get().version());
         }
         break;
       }
     }
 
     const HttpRequest& message = parser.get();
-    auto req = make_request(*state, message);
+    const std::string_view id = request_id(*state, message["X-Request-Id"], id_buffer);
+    auto req = make_request(message, id, client);
     if (!req) {
       Response bad = problem(Errc::kInvalidArgument, "malformed request target");
-      co_await reply_and_linger(state, connection, std::move(bad), message.version());
+      co_await reply_and_linger(state, connection, std::move(bad), std::string(id),
+                                message.version());
       break;
     }
     // Named, not a braced temporary inside co_await: see reply_blocking in handler.hpp.
-    const Context ctx{state->services, state->blocking};
+    const Context ctx{state->services, state->blocking, state->options};
     Response response = co_await handle_request(ctx, std::move(*req));
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();
-    serialize(response, message.version(), keep_alive, out);
+    serialize(response, id, message.version(), keep_alive, out);
     connection->stream.expires_after(options.read_timeout);
     auto [write_error, written] =
         co_await net::async_write(connection->stream, net::buffer(out), kTuple);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "concerts/concert_service.hpp"
+#include "http/static_files.hpp"
 #include "payments/balance_service.hpp"
 #include "payments/payment_service.hpp"
 #include "queue/queue_service.hpp"
@@ -30,9 +31,15 @@ struct Services {
   // nullopt (or empty): the admin API is disabled and answers 403 FORBIDDEN, so that an
   // operator who forgot --admin-key learns why instead of guessing at a 404.
   std::optional<std::string> admin_key;
+  // The pages and Swagger UI; may be empty (then only the API is served).
+  const StaticFiles& files;
+  std::string_view store;  // "sqlite" or "mysql", for concertd_build_info
 };
 
 struct ServerOptions {
+  // One JSON line per request (the "access" logger) and the request series of /metrics.
+  bool access_log = true;
+  bool metrics = true;
   std::size_t body_limit = 64 * 1024;
   // Waiting for the next request's header on a keep-alive connection.
   std::chrono::seconds idle_timeout{60};

@@ -15,11 +15,18 @@ net::awaitable<Response> sign_up(Context ctx, Request req) {
 net::awaitable<Response> log_in(Context ctx, Request req) {
   auto in = parse_body(req.body, &credentials_from_json);
   if (!in) co_return problem(in.error());
+  const std::string username = in->username;
   auto work = [&users = ctx.services.users, credentials = std::move(*in)] {
     return users.authenticate(credentials.username, credentials.password);
   };
   auto user = co_await run_blocking(ctx.blocking, std::move(work));
-  if (!user) co_return problem(user.error());
+  if (!user) {
+    // Credential stuffing shows as many of these: the name tried, never the password.
+    if (user.error().code == Errc::kBadCredentials) {
+      audit(req, "login_failed", "username", username);
+    }
+    co_return problem(user.error());
+  }
   // Signing is CPU-only and cheap: no need to hop back to the pool.
   const std::string token = ctx.services.tokens.issue_access(*user);
   co_return json_response(beast::http::status::ok,

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/metrics.hpp"
 #include "payments/rules.hpp"
 
 namespace concertd::payments {
@@ -25,11 +26,16 @@ Result<Won> BalanceService::charge(UserId user, Won amount,
   const auto now = clock_.now();
   const std::string fingerprint =
       "charge|" + user.to_string() + "|" + std::to_string(amount.value());
-  return store::write(db_, [&](store::Tx& tx) -> Result<Won> {
+  bool replayed = false;  // set by the run that committed
+  auto charged = store::write(db_, [&](store::Tx& tx) -> Result<Won> {
+    replayed = false;
     if (idempotency_key) {
       auto earlier = replay(tx.idempotency.find(user, *idempotency_key), fingerprint);
       if (!earlier) return earlier.error();
-      if (*earlier) return parse_won(**earlier);
+      if (*earlier) {
+        replayed = true;
+        return parse_won(**earlier);
+      }
     }
     if (!tx.ledger.balance(user)) return make_error(Errc::kUserNotFound, "no such user");
     const auto balance = tx.ledger.credit(user, amount, now);
@@ -40,6 +46,8 @@ Result<Won> BalanceService::charge(UserId user, Won amount,
     }
     return *balance;
   });
+  if (charged && !replayed) metrics::registry().charges.add();
+  return charged;
 }
 
 Result<Won> BalanceService::balance(UserId user) {

@@ -1,5 +1,6 @@
 #include "payments/payment_service.hpp"
 
+#include "common/metrics.hpp"
 #include "payments/rules.hpp"
 
 namespace concertd::payments {
@@ -12,14 +13,21 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
   const auto now = clock_.now();
   const std::string fingerprint =
       "pay|" + reservation_id.to_string() + "|" + std::to_string(amount.value());
+  // Set by the run that committed (a write may run its work more than once).
+  bool replayed = false;
+  Won price{0};
   auto paid = store::write(db_, [&](store::Tx& tx) -> Result<PaymentId> {
+    replayed = false;
     // Serializes this user's payments: a second payment of one reservation then reads
     // it CONFIRMED (ALREADY_PAID), and a keyed retry finds the first one's record.
     if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
     if (idempotency_key) {
       auto earlier = replay(tx.idempotency.find(user, *idempotency_key), fingerprint);
       if (!earlier) return earlier.error();
-      if (*earlier) return *PaymentId::parse(**earlier);
+      if (*earlier) {
+        replayed = true;
+        return *PaymentId::parse(**earlier);
+      }
     }
     const auto reservation = tx.reservations.find(reservation_id);
     if (!reservation) return make_error(Errc::kReservationNotFound, "no such reservation");
@@ -32,6 +40,7 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
       return make_error(Errc::kHoldExpired, "the hold ended before payment");
     }
     const Payment payment{PaymentId::random(), reservation_id, user, reservation->price, now};
+    price = payment.amount;
     if (!tx.ledger.debit(user, payment.amount, payment.id, now)) {
       return make_error(Errc::kInsufficientBalance, "the balance does not cover the price");
     }
@@ -44,6 +53,11 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
     return payment.id;
   });
   if (paid) queue_.on_paid(user);
+  if (paid && !replayed) {
+    auto& m = metrics::registry();
+    m.sales.add();
+    m.revenue_won.add(static_cast<std::uint64_t>(price.value()));
+  }
   return paid;
 }
 

@@ -1,5 +1,7 @@
 #include "reservations/reservation_service.hpp"
 
+#include "common/metrics.hpp"
+
 namespace concertd::reservations {
 namespace {
 
@@ -43,7 +45,10 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
     tx.reservations.insert(reservation);
     return reservation;
   });
-  if (held) concerts_.seats_changed(concert);
+  if (held) {
+    concerts_.seats_changed(concert);
+    metrics::registry().holds.add();
+  }
   return held;
 }
 

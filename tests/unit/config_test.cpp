@@ -40,6 +40,27 @@ TEST(CommandLine, FlagsOverrideEnvironment) {
   EXPECT_TRUE(config.demo);
 }
 
+TEST(CommandLine, OperatingFlags) {
+  const auto defaults = std::get<Config>(parse({}));
+  EXPECT_TRUE(defaults.access_log);
+  EXPECT_TRUE(defaults.metrics);
+  EXPECT_EQ(defaults.log_level, "info");
+  EXPECT_TRUE(defaults.web_root.ends_with("/web")) << defaults.web_root;
+  EXPECT_TRUE(defaults.swagger_ui.ends_with("/node_modules/swagger-ui-dist"));
+  const auto config = std::get<Config>(
+      parse({"--access-log", "off", "--metrics=off", "--log-level", "warn", "--web-root", "/srv/w"},
+            {{"CONCERT_SWAGGER_UI", "/srv/swagger"}}));
+  EXPECT_FALSE(config.access_log);
+  EXPECT_FALSE(config.metrics);
+  EXPECT_EQ(config.log_level, "warn");
+  EXPECT_EQ(config.web_root, "/srv/w");
+  EXPECT_EQ(config.swagger_ui, "/srv/swagger");
+  for (const auto& args : std::vector<std::vector<std::string_view>>{
+           {"--access-log", "yes"}, {"--metrics", "1"}, {"--log-level", "loud"}}) {
+    EXPECT_TRUE(std::holds_alternative<BadUsage>(parse(args))) << args.front();
+  }
+}
+
 TEST(CommandLine, HelpIsRecognised) {
   EXPECT_TRUE(std::holds_alternative<ShowHelp>(parse({"--help"})));
 }

@@ -110,7 +110,7 @@ class HttpServerTest : public ::testing::Test {
         payments_(db_, queue_, clock_),
         server_(ioc_, pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                 Services{users_, tokens_, queue_, concerts_, reservations_, balances_, payments_,
-                         db_, std::string("admin")},
+                         db_, std::string("admin"), files_, "sqlite"},
                 ServerOptions{.body_limit = 1024, .idle_timeout = 5s, .read_timeout = 5s}) {
     queue_.restore();
     server_.start();
@@ -169,6 +169,7 @@ class HttpServerTest : public ::testing::Test {
   reservations::ReservationService reservations_;
   payments::BalanceService balances_;
   payments::PaymentService payments_;
+  const StaticFiles files_;
   net::io_context ioc_;
   // Keeps the io threads running after the last connection and the accept loop ended.
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
@@ -310,7 +311,8 @@ TEST(HttpErrors, EveryErrcHasItsOwnCode) {
 
 TEST(HttpErrors, ProblemHasTypeUriAndStatus) {
   const Response res = problem(Errc::kSeatUnavailable, "taken");
-  EXPECT_TRUE(res.problem);
+  EXPECT_EQ(res.content_type, kProblemJson);
+  EXPECT_EQ(res.code, "SEAT_UNAVAILABLE");
   const auto body = boost::json::parse(res.body).as_object();
   EXPECT_EQ(body.at("type").as_string(), "https://concertd.dev/problems/seat-unavailable");
   EXPECT_EQ(body.at("status").as_int64(), 409);

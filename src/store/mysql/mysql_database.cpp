@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/metrics.hpp"
 #include "store/migration.hpp"
 #include "store/mysql/connection.hpp"
 #include "store/mysql/queries.hpp"
@@ -321,9 +322,12 @@ void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
       } catch (const MysqlError& e) {
         lease->rollback();
         if (!e.retryable()) throw;
+        auto& m = metrics::registry();
+        (e.code() == kErLockDeadlock ? m.retries_deadlock : m.retries_lock_wait).add();
         lost = e.what();
       } catch (const LostRace& e) {
         lease->rollback();
+        metrics::registry().retries_lost_race.add();
         lost = e.what();
       } catch (...) {
         lease->rollback();

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_database.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "common/metrics.hpp"
 #include "store/migration.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/queries.hpp"
@@ -192,6 +194,7 @@ void SqliteDatabase::run_batch(std::vector<Job>& batch) {
   Tx& tx = writer_session_->tx();
   std::vector<std::exception_ptr> errors(batch.size());
   std::optional<std::string> failure;  // set: nothing of the batch was committed
+  const auto start = std::chrono::steady_clock::now();
   try {
     conn.exec(q::kBeginImmediate);
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -222,6 +225,12 @@ void SqliteDatabase::run_batch(std::vector<Job>& batch) {
     for (auto& job : batch) job.done.set_exception(unavailable(*failure));
     return;
   }
+  auto& m = metrics::registry();
+  m.commit_batch_size.observe(batch.size());
+  m.commit_duration.observe(
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - start)
+                                     .count()));
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (errors[i]) {
       batch[i].done.set_exception(errors[i]);

@@ -1,0 +1,125 @@
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "common/metrics.hpp"
+#include "http/exposition.hpp"
+#include "http/handlers.hpp"
+#include "http/json.hpp"
+#include "http/openapi.hpp"
+#include "http/router.hpp"
+
+namespace concertd::http {
+namespace {
+
+namespace ex = exposition;
+
+struct ProcessStat {
+  double cpu_seconds = 0;
+  std::int64_t resident_bytes = 0;
+};
+
+// utime, stime (fields 14, 15, in clock ticks) and rss (field 24, in pages) of
+// /proc/self/stat; the second field may contain spaces, so fields count from its ')'.
+ProcessStat process_stat() {
+  std::ifstream in("/proc/self/stat");
+  const std::string stat(std::istreambuf_iterator<char>(in), {});
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream fields(stat.substr(close + 2));
+  std::array<std::string, 22> field;  // fields 3..24
+  for (auto& f : field) fields >> f;
+  const auto number = [](const std::string& s) { return s.empty() ? 0.0 : std::stod(s); };
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+  return {(number(field[11]) + number(field[12])) / ticks,
+          static_cast<std::int64_t>(number(field[21]) * page)};
+}
+
+void counter(std::string& out, std::string_view name, std::string_view help,
+             const metrics::Counter& c) {
+  ex::family(out, name, "counter", help);
+  ex::sample(out, name, {}, c.value());
+}
+
+void gauge(std::string& out, std::string_view name, std::string_view help, std::int64_t value) {
+  ex::family(out, name, "gauge", help);
+  ex::sample(out, name, {}, value);
+}
+
+void histogram(std::string& out, std::string_view name, std::string_view help,
+               const metrics::Histogram& h) {
+  ex::family(out, name, "histogram", help);
+  ex::histogram(out, name, {}, h);
+}
+
+std::string render_metrics(const Services& services) {
+  const auto& m = metrics::registry();
+  std::string out;
+  out.reserve(16 * 1024);
+  append_request_metrics(out);
+  gauge(out, "concertd_http_connections", "Open HTTP connections", m.http_connections.value());
+
+  counter(out, "concertd_queue_admitted_total", "Fans admitted by this node", m.admitted);
+  counter(out, "concertd_holds_total", "Seat holds made through this node", m.holds);
+  counter(out, "concertd_sales_total", "Seats sold through this node", m.sales);
+  counter(out, "concertd_revenue_won_total", "Won paid for seats sold through this node",
+          m.revenue_won);
+  counter(out, "concertd_charges_total", "Balance charges through this node", m.charges);
+
+  histogram(out, "concertd_store_commit_batch_size", "Requests per SQLite group commit",
+            m.commit_batch_size);
+  histogram(out, "concertd_store_commit_duration_seconds", "Duration of a SQLite group commit",
+            m.commit_duration);
+  ex::family(out, "concertd_store_retries_total", "counter",
+             "Transactions run again after a lost race (MariaDB)");
+  ex::sample(out, "concertd_store_retries_total", R"(reason="deadlock")",
+             m.retries_deadlock.value());
+  ex::sample(out, "concertd_store_retries_total", R"(reason="lock_wait")",
+             m.retries_lock_wait.value());
+  ex::sample(out, "concertd_store_retries_total", R"(reason="lost_race")",
+             m.retries_lost_race.value());
+  counter(out, "concertd_store_unavailable_total",
+          "Requests answered 503 because the database was unavailable", m.store_unavailable);
+  gauge(out, "concertd_blocking_queue_depth", "Database and hashing tasks waiting for a thread",
+        m.blocking_queue_depth.value());
+  counter(out, "concertd_blocking_tasks_total", "Database and hashing tasks run", m.blocking_tasks);
+
+  const auto stat = process_stat();
+  ex::family(out, "process_cpu_seconds_total", "counter", "User and system CPU time");
+  ex::sample(out, "process_cpu_seconds_total", {}, stat.cpu_seconds);
+  gauge(out, "process_resident_memory_bytes", "Resident memory", stat.resident_bytes);
+  gauge(out, "process_start_time_seconds", "Start time since the Unix epoch",
+        m.process_start_seconds.value());
+  ex::family(out, "concertd_build_info", "gauge", "The running build (always 1)");
+  ex::sample(out, "concertd_build_info",
+             ex::label("version", CONCERTD_VERSION) + "," + ex::label("store", services.store),
+             std::int64_t{1});
+  return out;
+}
+
+}  // namespace
+
+Response healthz(const Context& /*ctx*/, const Request& /*req*/) {
+  return json_response(beast::http::status::ok, status_json("ok"));
+}
+
+net::awaitable<Response> readyz(Context ctx, Request /*req*/) {
+  auto work = [&db = ctx.services.db] { return db.ready(); };
+  const bool ready = co_await run_blocking(ctx.blocking, std::move(work));
+  if (!ready) co_return problem(problems::kUnavailable, "the database is not answering");
+  co_return json_response(beast::http::status::ok, status_json("ready"));
+}
+
+Response metrics(const Context& ctx, const Request& /*req*/) {
+  return Response{.body = render_metrics(ctx.services), .content_type = ex::kContentType};
+}
+
+Response openapi(const Context& /*ctx*/, const Request& /*req*/) {
+  return Response{.body = std::string(openapi_document()), .cache_control = "no-cache"};
+}
+
+}  // namespace concertd::http
