@@ -1,0 +1,57 @@
+// A hold's countdown lapsing (concertd with --hold-ttl 3): the countdown reaches "Expired",
+// and paying then shows the HOLD_EXPIRED message; nothing is charged.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startConcertd, launchBrowser, openPage, shot, signUp, charge, joinAndWaitForSeats, seat, hold,
+  fanName, assertNoProblems,
+} from './support.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startConcertd(['--hold-ttl', '3']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a lapsed hold counts down to expired and cannot be paid', async () => {
+  const { page, context, problems } = await openPage(browser, server.url);
+  await signUp(page, fanName());
+  await charge(page, 200000);
+  await page.locator('[data-testid="balance"]').filter({ hasText: '200,000' }).waitFor();
+  await joinAndWaitForSeats(page);
+
+  await seat(page, 5).click();
+  const held = hold(page, 5);
+  await held.waitFor();
+  const countdown = held.locator('[data-testid="countdown"]');
+  assert.match(await countdown.textContent(), /^0:0[0-3]$/);
+  await countdown.filter({ hasText: 'Expired' }).waitFor({ timeout: 8000 });
+  assert.equal(await countdown.getAttribute('data-state'), 'expired');
+  // The server agrees once the seat is free again on its map: then paying must fail.
+  await seat(page, 5).and(page.locator('.seat--available')).waitFor({ timeout: 8000 });
+  await shot(page, 'expiry-01-expired');
+
+  // The page leaves paying to the server, which says the hold lapsed.
+  await held.getByRole('button', { name: /^Pay/ }).click();
+  const error = page.locator('#errors [data-code="HOLD_EXPIRED"]');
+  await error.waitFor();
+  assert.match(await error.textContent(), /hold on seat 5 has expired, so nothing was charged/);
+  await held.getByRole('button', { name: /^Pay/ }).waitFor({ state: 'hidden' });
+  await shot(page, 'expiry-02-hold-expired');
+  assert.match(await page.locator('[data-testid="balance"]').textContent(), /200,000/);
+
+  // The lapsed hold can be removed.
+  await held.getByRole('button', { name: 'Remove' }).click();
+  await held.waitFor({ state: 'detached' });
+
+  assertNoProblems(problems);
+  await context.close();
+});
