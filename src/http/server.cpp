@@ -302,7 +302,6 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
   const std::string client =
       connection->stream.socket().remote_endpoint(peer_error).address().to_string();
   RequestIdBuffer id_buffer;
-  const auto fresh_id = [&] { return std::string(request_id(*state, {}, id_buffer)); };
   beast::flat_buffer buffer;
   std::string out;  // the response being written, reused
   std::array<std::byte, kFieldsArena> fields_arena;
@@ -321,7 +320,9 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     connection->idle = false;
     if (header_error) {
       if (auto failure = read_failure(header_error, options.body_limit)) {
-        co_await reply_and_linger(state, connection, std::move(*failure), fresh_id(), 11);
+        // No header to take an id from: a fresh one.
+        const std::string id(request_id(*state, {}, id_buffer));
+        co_await reply_and_linger(state, connection, std::move(*failure), id, 11);
       }
       break;
     }
@@ -339,7 +340,9 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
           co_await beast::http::async_read(connection->stream, buffer, parser, kTuple);
       if (body_error) {
         if (auto failure = read_failure(body_error, options.body_limit)) {
-          co_await reply_and_linger(state, connection, std::move(*failure), fresh_id(),
+          // The header was read: the client's id, if it sent one.
+          const std::string id(request_id(*state, parser.get()["X-Request-Id"], id_buffer));
+          co_await reply_and_linger(state, connection, std::move(*failure), id,
                                     parser.get().version());
         }
         break;
