@@ -41,6 +41,16 @@ Result<UserId> authenticate_access(const Context& ctx, const Request& req) {
   return ctx.services.tokens.verify_access(*token);
 }
 
+Result<UserId> own_path_user(const Context& ctx, const Request& req) {
+  auto user = authenticate_access(ctx, req);
+  if (!user) return user.error();
+  // A path id that is not a UUID is nobody's: as forbidden as someone else's.
+  auto path_user = path_id<UserTag>(req, Errc::kForbidden, "not the access token's user");
+  if (!path_user) return path_user.error();
+  if (*path_user != *user) return make_error(Errc::kForbidden, "not the access token's user");
+  return *user;
+}
+
 Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request& req,
                                               std::optional<std::string_view> body_token) {
   std::optional<std::string> query_token;

@@ -37,6 +37,9 @@ using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
 
 // kInvalidToken unless the Bearer token is a valid access token.
 [[nodiscard]] Result<UserId> authenticate_access(const Context& ctx, const Request& req);
+// The path's {userId} (first parameter), which must be the access token's user:
+// kInvalidToken without a valid access token, else kForbidden for anyone else's.
+[[nodiscard]] Result<UserId> own_path_user(const Context& ctx, const Request& req);
 // A queue token from the body's `token` field, the `token` query parameter (GET only) or
 // the Bearer header; the first that verifies wins. kInvalidToken when none does.
 [[nodiscard]] Result<users::QueueClaims> authenticate_queue(

@@ -313,13 +313,36 @@ std::string hold_json(const reservations::Reservation& reservation) {
                                       {"status", to_string(reservation.status)}});
 }
 
+namespace {
+
+json::object reservation_object(const reservations::Reservation& reservation,
+                                json::storage_ptr storage = {}) {
+  return json::object({{"reservationId", reservation.id.to_string()},
+                       {"concertId", reservation.concert.to_string()},
+                       {"seatNumber", reservation.seat_number},
+                       {"status", to_string(reservation.status)},
+                       {"expiresAt", format_rfc3339(reservation.expires_at)},
+                       {"price", reservation.price.value()}},
+                      std::move(storage));
+}
+
+}  // namespace
+
 std::string reservation_json(const reservations::Reservation& reservation) {
-  return json::serialize(json::object{{"reservationId", reservation.id.to_string()},
-                                      {"concertId", reservation.concert.to_string()},
-                                      {"seatNumber", reservation.seat_number},
-                                      {"status", to_string(reservation.status)},
-                                      {"expiresAt", format_rfc3339(reservation.expires_at)},
-                                      {"price", reservation.price.value()}});
+  return json::serialize(reservation_object(reservation));
+}
+
+std::string reservations_json(const std::vector<reservations::ReservationListing>& listed) {
+  json::monotonic_resource resource;
+  json::array array(&resource);
+  array.reserve(listed.size());
+  for (const auto& item : listed) {
+    json::object object = reservation_object(item.reservation, &resource);
+    object.emplace("concertName", item.concert_name);
+    object.emplace("date", format_date(item.concert_date));
+    array.push_back(std::move(object));
+  }
+  return json::serialize(array);
 }
 
 std::string new_balance_json(Won balance) {

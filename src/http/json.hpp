@@ -109,6 +109,9 @@ struct NewConcert {
 [[nodiscard]] std::string seats_json(const std::vector<concerts::SeatView>& seats);
 [[nodiscard]] std::string hold_json(const reservations::Reservation& reservation);
 [[nodiscard]] std::string reservation_json(const reservations::Reservation& reservation);
+// The fields of reservation_json plus the concert's "concertName" and "date".
+[[nodiscard]] std::string reservations_json(
+    const std::vector<reservations::ReservationListing>& listed);
 [[nodiscard]] std::string new_balance_json(Won balance);
 [[nodiscard]] std::string current_balance_json(Won balance);
 [[nodiscard]] std::string payment_json(PaymentId payment);

@@ -34,6 +34,7 @@ constexpr std::array kRoutes{
     Route{verb::delete_, "/api/v1/reservations/{reservationId}", &cancel_reservation},
     Route{verb::post, "/api/v1/users/{userId}/balance", &charge_balance},
     Route{verb::get, "/api/v1/users/{userId}/balance", &get_user_balance},
+    Route{verb::get, "/api/v1/users/{userId}/reservations", &list_user_reservations},
     Route{verb::get, "/api/v1/balances", &get_balance},
     Route{verb::post, "/api/v1/payments", &pay},
     Route{verb::post, "/api/v1/admin/concerts", &create_concert},

@@ -778,6 +778,67 @@ TEST_P(Reservations, UnknownReservationIs404) {
   EXPECT_TRUE(bad.status == 400 || bad.status == 404) << bad.describe();
 }
 
+std::string reservations_path(const Account& a) {
+  return "/api/v1/users/" + a.id + "/reservations";
+}
+
+TEST_P(Reservations, UserListsOwnReservationsNewestFirstWithTheirConcerts) {
+  ServerProcess server(on_store({.hold_ttl = 3}));
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http, 2000);
+  auto b = ready_fan(server, http);
+  const auto spring = create_concert(http, 2, 1500, "2099-03-01", "Spring Gala");
+  const auto winter = create_concert(http, 2, 2000, "2099-12-01", "Winter Gala");
+  const auto lapsing = hold_ok(http, spring, 1, a.queue);
+  const auto paid = hold_ok(http, winter, 2, a.queue);
+  ASSERT_TRUE(has_status(pay(http, paid, 2000, a.queue), 201));
+  (void)hold_ok(http, spring, 2, b.queue);
+
+  const auto listed = http.get(reservations_path(a), a.access);
+  ASSERT_TRUE(has_status(listed, 200));
+  ASSERT_EQ(listed.array().size(), 2U) << listed.describe();
+  const auto& newest = listed.array()[0].as_object();
+  EXPECT_EQ(newest.at("reservationId").as_string(), paid);
+  EXPECT_EQ(newest.at("concertId").as_string(), winter);
+  EXPECT_EQ(newest.at("concertName").as_string(), "Winter Gala");
+  EXPECT_EQ(newest.at("date").as_string(), "2099-12-01");
+  EXPECT_EQ(newest.at("seatNumber").as_int64(), 2);
+  EXPECT_EQ(newest.at("status").as_string(), "CONFIRMED");
+  EXPECT_EQ(newest.at("price").as_int64(), 2000);
+  EXPECT_EQ(newest.at("expiresAt").as_string(),
+            get_reservation(http, paid, a.access).str("expiresAt"));
+  const auto& oldest = listed.array()[1].as_object();
+  EXPECT_EQ(oldest.at("reservationId").as_string(), lapsing);
+  EXPECT_EQ(oldest.at("concertName").as_string(), "Spring Gala");
+  EXPECT_EQ(oldest.at("date").as_string(), "2099-03-01");
+  EXPECT_EQ(oldest.at("status").as_string(), "HELD");
+
+  // Once the hold lapses the list reads EXPIRED, as the single read does.
+  EXPECT_TRUE(eventually(
+      [&] { return get_reservation(http, lapsing, a.access).str("status") == "EXPIRED"; }, 10s));
+  const auto later = http.get(reservations_path(a), a.access);
+  ASSERT_TRUE(has_status(later, 200));
+  ASSERT_EQ(later.array().size(), 2U) << later.describe();
+  EXPECT_EQ(later.array()[1].as_object().at("status").as_string(), "EXPIRED");
+}
+
+TEST_P(Reservations, ListIsOnlyForTheUsersOwnAccessToken) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http);
+  const auto b = make_account(server.port());
+  const auto concert = create_concert(http, 1, 1000);
+  (void)hold_ok(http, concert, 1, a.queue);
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a), b.access), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a), a.queue), 401, "INVALID_TOKEN"));
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a)), 401, "INVALID_TOKEN"));
+  EXPECT_TRUE(
+      is_problem(http.get("/api/v1/users/not-a-uuid/reservations", a.access), 403, "FORBIDDEN"));
+  const auto none = http.get(reservations_path(b), b.access);
+  ASSERT_TRUE(has_status(none, 200));
+  EXPECT_TRUE(none.array().empty()) << none.describe();
+}
+
 // Balance
 
 TEST_P(Balance, ChargeReturnsNewBalance) {

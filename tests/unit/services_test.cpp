@@ -128,6 +128,25 @@ TEST_F(ServicesTest, LapsedHoldFreesTheSeatAndReadsExpired) {
   EXPECT_EQ(reservations_.get(first.id, held.id).value().status, ReservationStatus::kExpired);
 }
 
+TEST_F(ServicesTest, ListShowsTheFansReservationsNewestFirstWithLapsedHoldsExpired) {
+  const auto fan = active_fan();
+  const auto lapsing = hold(fan, 1).value();
+  clock_.advance(1s);
+  const auto live = hold(fan, 3).value();
+  ASSERT_TRUE(hold(active_fan(), 2));  // admitting another fan takes 1 s
+  clock_.advance(298s);                // the first hold lapsed now, the second has 1 s left
+
+  const auto listed = reservations_.list(fan.id);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].reservation.id, live.id);
+  EXPECT_EQ(listed[0].reservation.status, ReservationStatus::kHeld);
+  EXPECT_EQ(listed[0].reservation.price, Won{3000});
+  EXPECT_EQ(listed[0].concert_name, "Test Concert");
+  EXPECT_EQ(listed[1].reservation.id, lapsing.id);
+  EXPECT_EQ(listed[1].reservation.status, ReservationStatus::kExpired);
+  EXPECT_EQ(reservations_.get(fan.id, lapsing.id).value().status, ReservationStatus::kExpired);
+}
+
 TEST_F(ServicesTest, FifthHoldIsOverTheLimit) {
   const auto fan = active_fan();
   for (std::int32_t seat = 1; seat <= 4; ++seat) ASSERT_TRUE(hold(fan, seat));

@@ -75,6 +75,8 @@ class MysqlReservationStore final : public reservations::ReservationStore {
   [[nodiscard]] std::int64_t live_holds(UserId user, Timestamp now) override;
   void insert(const reservations::Reservation& reservation) override;
   [[nodiscard]] std::optional<reservations::Reservation> find(ReservationId id) override;
+  [[nodiscard]] std::vector<reservations::ReservationListing> of_user(UserId user,
+                                                                      std::size_t limit) override;
   [[nodiscard]] bool release_seat(const reservations::Reservation& reservation,
                                   Timestamp now) override;
   [[nodiscard]] bool sell_seat(const reservations::Reservation& reservation,

@@ -119,6 +119,11 @@ inline constexpr std::string_view kInsertReservation =
 inline constexpr std::string_view kFindReservation =
     "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
     " FROM reservations WHERE id = ?1";
+// Newest first; the id orders reservations made in the same millisecond.
+inline constexpr std::string_view kReservationsOfUser =
+    "SELECT r.id, r.user_id, r.concert_id, r.seat_number, r.price, r.status, r.created_at,"
+    " r.expires_at, c.name, c.date FROM reservations r JOIN concerts c ON c.id = r.concert_id"
+    " WHERE r.user_id = ?1 ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
 inline constexpr std::string_view kReleaseSeat =
     "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
     " hold_expires_at = NULL"
