@@ -41,4 +41,10 @@ net::awaitable<Response> create_concert(Context ctx, Request req) {
                                     &concert_created_json);
 }
 
+net::awaitable<Response> list_sales(Context ctx, Request req) {
+  if (auto admin = require_admin(ctx, req); !admin) co_return problem(admin.error());
+  auto work = [&concerts = ctx.services.concerts] { return concerts.sales(); };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work), &sales_json);
+}
+
 }  // namespace concertd::http

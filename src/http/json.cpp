@@ -295,6 +295,24 @@ std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts)
   return json::serialize(array);
 }
 
+std::string sales_json(const std::vector<concerts::ConcertSales>& sales) {
+  json::monotonic_resource resource;
+  json::array array(&resource);
+  array.reserve(sales.size());
+  for (const auto& item : sales) {
+    array.push_back(json::object({{"concertId", item.concert.id.to_string()},
+                                  {"concertName", item.concert.name},
+                                  {"date", format_date(item.concert.date)},
+                                  {"seatCount", item.seat_count},
+                                  {"sold", item.sold},
+                                  {"held", item.held},
+                                  {"holdsTotal", item.holds_total},
+                                  {"revenue", item.revenue.value()}},
+                                 &resource));
+  }
+  return json::serialize(array);
+}
+
 std::string seats_json(const std::vector<concerts::SeatView>& seats) {
   json::monotonic_resource resource;
   json::array array(&resource);

@@ -116,6 +116,7 @@ struct NewConcert {
 [[nodiscard]] std::string current_balance_json(Won balance);
 [[nodiscard]] std::string payment_json(PaymentId payment);
 [[nodiscard]] std::string concert_created_json(ConcertId concert);
+[[nodiscard]] std::string sales_json(const std::vector<concerts::ConcertSales>& sales);
 [[nodiscard]] std::string status_json(std::string_view status);
 
 }  // namespace concertd::http

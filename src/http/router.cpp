@@ -38,6 +38,7 @@ constexpr std::array kRoutes{
     Route{verb::get, "/api/v1/balances", &get_balance},
     Route{verb::post, "/api/v1/payments", &pay},
     Route{verb::post, "/api/v1/admin/concerts", &create_concert},
+    Route{verb::get, "/api/v1/admin/sales", &list_sales},
     Route{verb::get, "/healthz", &healthz},
     Route{verb::get, "/readyz", &readyz},
 };

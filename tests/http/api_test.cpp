@@ -27,6 +27,8 @@ class Reservations : public OnEveryStore {};
 class Balance : public OnEveryStore {};
 class Payments : public OnEveryStore {};
 class Protocol : public OnEveryStore {};
+// The operator's API beyond creating concerts: sales and admission controls.
+class Admin : public OnEveryStore {};
 // Signals and restarts of the server on its database.
 class Lifecycle : public OnEveryStore {};
 
@@ -38,6 +40,7 @@ CONCERTD_ON_EVERY_STORE(Reservations);
 CONCERTD_ON_EVERY_STORE(Balance);
 CONCERTD_ON_EVERY_STORE(Payments);
 CONCERTD_ON_EVERY_STORE(Protocol);
+CONCERTD_ON_EVERY_STORE(Admin);
 CONCERTD_ON_EVERY_STORE(Lifecycle);
 
 // A fresh account, charged with `money` (when > 0) and ACTIVE in the queue.
@@ -837,6 +840,55 @@ TEST_P(Reservations, ListIsOnlyForTheUsersOwnAccessToken) {
   const auto none = http.get(reservations_path(b), b.access);
   ASSERT_TRUE(has_status(none, 200));
   EXPECT_TRUE(none.array().empty()) << none.describe();
+}
+
+// Admin
+
+const Headers& admin_key() {
+  static const Headers headers{{"X-Admin-Key", std::string(kAdminKey)}};
+  return headers;
+}
+
+TEST_P(Admin, SalesReportCountsSeatsSoldHeldHoldsAndRevenueByDate) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http, 5000);
+  auto b = ready_fan(server, http);
+  const auto later = create_concert(http, 3, 1500, "2099-09-01", "Later Gala");
+  const auto sooner = create_concert(http, 2, 2000, "2099-03-01", "Sooner Gala");
+  const auto paid = hold_ok(http, later, 1, a.queue);
+  (void)hold_ok(http, later, 2, a.queue);
+  ASSERT_TRUE(has_status(pay(http, paid, 1500, a.queue), 201));
+  const auto cancelled = hold_ok(http, sooner, 1, b.queue);
+  ASSERT_TRUE(has_status(http.del("/api/v1/reservations/" + cancelled, b.access), 200));
+
+  const auto r = http.get("/api/v1/admin/sales", {}, admin_key());
+  ASSERT_TRUE(has_status(r, 200));
+  ASSERT_EQ(r.array().size(), 2U) << r.describe();
+  const auto& first = r.array()[0].as_object();
+  EXPECT_EQ(first.at("concertId").as_string(), sooner);
+  EXPECT_EQ(first.at("concertName").as_string(), "Sooner Gala");
+  EXPECT_EQ(first.at("date").as_string(), "2099-03-01");
+  EXPECT_EQ(first.at("seatCount").as_int64(), 2);
+  EXPECT_EQ(first.at("sold").as_int64(), 0);
+  EXPECT_EQ(first.at("held").as_int64(), 0);
+  EXPECT_EQ(first.at("holdsTotal").as_int64(), 1);
+  EXPECT_EQ(first.at("revenue").as_int64(), 0);
+  const auto& second = r.array()[1].as_object();
+  EXPECT_EQ(second.at("concertId").as_string(), later);
+  EXPECT_EQ(second.at("seatCount").as_int64(), 3);
+  EXPECT_EQ(second.at("sold").as_int64(), 1);
+  EXPECT_EQ(second.at("held").as_int64(), 1);
+  EXPECT_EQ(second.at("holdsTotal").as_int64(), 2);
+  EXPECT_EQ(second.at("revenue").as_int64(), 1500);
+}
+
+TEST_P(Admin, SalesReportRequiresTheKey) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/sales"), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/sales", {}, {{"X-Admin-Key", "wrong"}}), 403,
+                         "FORBIDDEN"));
 }
 
 // Balance

@@ -147,6 +147,17 @@ inline constexpr std::string_view kNextHoldLapse =  // concert, now
     "SELECT MIN(hold_expires_at) FROM seats"
     " WHERE concert_id = ? AND state = 'HELD' AND hold_expires_at > ?";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+// One pass over each concert's seats; its reservations and payments by index. SUM is
+// DECIMAL in MySQL: cast back to BIGINT.
+inline constexpr std::string_view kConcertSales =  // now
+    "SELECT c.id, c.name, c.date, COUNT(s.seat_number),"
+    " CAST(COALESCE(SUM(s.state = 'SOLD'), 0) AS SIGNED),"
+    " CAST(COALESCE(SUM(s.state = 'HELD' AND s.hold_expires_at > ?), 0) AS SIGNED),"
+    " (SELECT COUNT(*) FROM reservations r WHERE r.concert_id = c.id),"
+    " (SELECT CAST(COALESCE(SUM(p.amount), 0) AS SIGNED) FROM reservations r"
+    "  JOIN payments p ON p.reservation_id = r.id WHERE r.concert_id = c.id)"
+    " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
+    " GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write
 // settles races, and no value read earlier decides it. Neither MariaDB nor MySQL has

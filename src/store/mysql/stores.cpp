@@ -228,6 +228,22 @@ std::optional<Timestamp> MysqlConcertStore::next_hold_lapse(ConcertId id, Timest
   return row.optional_timestamp(0);
 }
 
+std::vector<concerts::ConcertSales> MysqlConcertStore::sales(Timestamp now) {
+  auto row = conn_.query(q::kConcertSales);
+  row.bind(1, now);
+  std::vector<concerts::ConcertSales> out;
+  while (row.step()) {
+    out.push_back(
+        {.concert = {.id = row.id<ConcertId>(0), .name = row.text(1), .date = row.date(2)},
+         .seat_count = row.int64(3),
+         .sold = row.int64(4),
+         .held = row.int64(5),
+         .holds_total = row.int64(6),
+         .revenue = row.won(7)});
+  }
+  return out;
+}
+
 bool MysqlConcertStore::any() {
   auto row = conn_.query(q::kAnyConcert);
   return row.step() && row.int64(0) != 0;

@@ -59,6 +59,7 @@ class MysqlConcertStore final : public concerts::ConcertStore {
   [[nodiscard]] std::optional<std::vector<concerts::SeatView>> seats(ConcertId id,
                                                                      Timestamp now) override;
   [[nodiscard]] std::optional<Timestamp> next_hold_lapse(ConcertId id, Timestamp now) override;
+  [[nodiscard]] std::vector<concerts::ConcertSales> sales(Timestamp now) override;
   [[nodiscard]] bool any() override;
 
  private:

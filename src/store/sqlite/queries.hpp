@@ -100,6 +100,16 @@ inline constexpr std::string_view kNextHoldLapse =
     "SELECT MIN(hold_expires_at) FROM seats"
     " WHERE concert_id = ?1 AND state = 'HELD' AND hold_expires_at > ?2";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+// One pass over each concert's seats; its reservations and payments by index.
+inline constexpr std::string_view kConcertSales =
+    "SELECT c.id, c.name, c.date, COUNT(s.seat_number),"
+    " COALESCE(SUM(s.state = 'SOLD'), 0),"
+    " COALESCE(SUM(s.state = 'HELD' AND s.hold_expires_at > ?1), 0),"
+    " (SELECT COUNT(*) FROM reservations r WHERE r.concert_id = c.id),"
+    " (SELECT COALESCE(SUM(p.amount), 0) FROM reservations r"
+    "  JOIN payments p ON p.reservation_id = r.id WHERE r.concert_id = c.id)"
+    " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
+    " GROUP BY c.id ORDER BY c.date, c.name, c.id";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write
 // settles races, and no value read earlier decides it.

@@ -230,6 +230,23 @@ std::optional<Timestamp> SqliteConcertStore::next_hold_lapse(ConcertId id, Times
   return row.optional_timestamp(0);
 }
 
+std::vector<concerts::ConcertSales> SqliteConcertStore::sales(Timestamp now) {
+  auto row = conn_.query(q::kConcertSales);
+  row.bind(1, now);
+  std::vector<concerts::ConcertSales> out;
+  while (row.step()) {
+    out.push_back({.concert = {.id = row.id<ConcertId>(0),
+                               .name = row.text(1),
+                               .date = parse_date(row.text(2))},
+                   .seat_count = row.int64(3),
+                   .sold = row.int64(4),
+                   .held = row.int64(5),
+                   .holds_total = row.int64(6),
+                   .revenue = row.won(7)});
+  }
+  return out;
+}
+
 bool SqliteConcertStore::any() {
   auto row = conn_.query(q::kAnyConcert);
   return row.step() && row.int64(0) != 0;
