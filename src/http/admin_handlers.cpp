@@ -1,3 +1,6 @@
+#include <spdlog/spdlog.h>
+
+#include "common/log.hpp"
 #include "http/handlers.hpp"
 #include "http/json.hpp"
 
@@ -34,11 +37,38 @@ net::awaitable<Response> create_concert(Context ctx, Request req) {
   if (auto admin = require_admin(ctx, req); !admin) co_return problem(admin.error());
   auto in = parse_body(req.body, &new_concert_from_json);
   if (!in) co_return problem(in.error());
+  const std::string name = in->name;
+  const std::size_t seats = in->seats.size();
   auto work = [&concerts = ctx.services.concerts, concert = std::move(*in)]() mutable {
     return concerts.create(std::move(concert.name), concert.date, std::move(concert.seats));
   };
-  co_return co_await reply_blocking(ctx, beast::http::status::created, std::move(work),
-                                    &concert_created_json);
+  auto created = co_await run_blocking(ctx.blocking, std::move(work));
+  if (!created) co_return problem(created.error());
+  spdlog::info(
+      R"("event":"admin_action","action":"concert_create","request_id":{},"concertId":"{}","concertName":{},"seatCount":{})",
+      req.id, created->to_string(), log::quote(name), seats);
+  co_return json_response(beast::http::status::created, concert_created_json(*created));
+}
+
+// In memory only: the settings in force on this node and its counters.
+Response queue_admission(const Context& ctx, const Request& req) {
+  if (auto admin = require_admin(ctx, req); !admin) return problem(admin.error());
+  return json_response(beast::http::status::ok, admission_json(ctx.services.queue.admission()));
+}
+
+net::awaitable<Response> change_queue_admission(Context ctx, Request req) {
+  if (auto admin = require_admin(ctx, req); !admin) co_return problem(admin.error());
+  auto in = parse_body(req.body, &admission_change_from_json);
+  if (!in) co_return problem(in.error());
+  auto work = [&queue = ctx.services.queue, change = *in] {
+    return queue.change_admission(change);
+  };
+  auto state = co_await run_blocking(ctx.blocking, std::move(work));
+  if (!state) co_return problem(state.error());
+  spdlog::info(
+      R"("event":"admin_action","action":"queue_update","request_id":{},"paused":{},"admitRate":{},"maxActive":{})",
+      req.id, state->settings.paused, state->settings.admit_rate, state->settings.max_active);
+  co_return json_response(beast::http::status::ok, admission_json(*state));
 }
 
 net::awaitable<Response> list_sales(Context ctx, Request req) {

@@ -33,6 +33,8 @@ net::awaitable<Response> pay(Context ctx, Request req);
 // admin_handlers.cpp
 net::awaitable<Response> create_concert(Context ctx, Request req);
 net::awaitable<Response> list_sales(Context ctx, Request req);
+Response queue_admission(const Context& ctx, const Request& req);
+net::awaitable<Response> change_queue_admission(Context ctx, Request req);
 
 // health_handlers.cpp
 Response healthz(const Context& ctx, const Request& req);

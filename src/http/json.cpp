@@ -69,6 +69,26 @@ Result<std::optional<std::string_view>> optional_string(const json::object& obje
   return std::optional<std::string_view>(std::string_view(value->get_string()));
 }
 
+namespace {
+
+Result<std::optional<bool>> optional_bool(const json::object& object, std::string_view field) {
+  const json::value* value = find(object, field);
+  if (value == nullptr) return std::optional<bool>();
+  if (!value->is_bool()) return field_error(field, "must be true or false");
+  return std::optional<bool>(value->get_bool());
+}
+
+Result<std::optional<std::int64_t>> optional_int64(const json::object& object,
+                                                   std::string_view field) {
+  const json::value* value = find(object, field);
+  if (value == nullptr) return std::optional<std::int64_t>();
+  auto number = as_int64(*value);
+  if (!number) return field_error(field, "must be an integer");
+  return number;
+}
+
+}  // namespace
+
 Result<std::int64_t> require_int64(const json::object& object, std::string_view field) {
   auto value = require(object, field);
   if (!value) return value.error();
@@ -225,6 +245,18 @@ Result<std::vector<concerts::SeatSpec>> numbered_seats_from_json(const json::obj
 
 }  // namespace
 
+Result<queue::QueueService::AdmissionChange> admission_change_from_json(
+    const json::object& object) {
+  auto paused = optional_bool(object, "paused");
+  if (!paused) return paused.error();
+  auto rate = optional_int64(object, "admitRate");
+  if (!rate) return rate.error();
+  auto most = optional_int64(object, "maxActive");
+  if (!most) return most.error();
+  return queue::QueueService::AdmissionChange{
+      .paused = *paused, .admit_rate = *rate, .max_active = *most};
+}
+
 Result<NewConcert> new_concert_from_json(const json::object& object) {
   auto name = require_string(object, "concertName");
   if (!name) return name.error();
@@ -257,7 +289,8 @@ std::string queue_ticket_json(std::string_view token, const queue::QueueView& vi
   return json::serialize(json::object{{"token", token},
                                       {"status", to_string(view.status)},
                                       {"queuePosition", view.position},
-                                      {"remainingTime", view.remaining_seconds}});
+                                      {"remainingTime", view.remaining_seconds},
+                                      {"paused", view.paused}});
 }
 
 namespace {
@@ -272,13 +305,22 @@ void append_number(std::string& out, std::int64_t n) {
 std::string queue_view_json(const queue::QueueView& view) {
   // Constants and numbers only: nothing to escape, one allocation.
   std::string out;
-  out.reserve(96);
+  out.reserve(112);
   out.append(R"({"status":")").append(to_string(view.status)).append(R"(","queuePosition":)");
   append_number(out, view.position);
   out.append(R"(,"remainingTime":)");
   append_number(out, view.remaining_seconds);
-  out.push_back('}');
+  out.append(view.paused ? R"(,"paused":true})" : R"(,"paused":false})");
   return out;
+}
+
+std::string admission_json(const queue::QueueService::AdmissionState& state) {
+  return json::serialize(json::object{{"paused", state.settings.paused},
+                                      {"admitRate", state.settings.admit_rate},
+                                      {"maxActive", state.settings.max_active},
+                                      {"waiting", state.counts.waiting},
+                                      {"active", state.counts.active},
+                                      {"admittedTotal", state.counts.admitted_up_to}});
 }
 
 std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts) {

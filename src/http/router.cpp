@@ -39,6 +39,8 @@ constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/payments", &pay},
     Route{verb::post, "/api/v1/admin/concerts", &create_concert},
     Route{verb::get, "/api/v1/admin/sales", &list_sales},
+    Route{verb::get, "/api/v1/admin/queue", &queue_admission},
+    Route{verb::patch, "/api/v1/admin/queue", &change_queue_admission},
     Route{verb::get, "/healthz", &healthz},
     Route{verb::get, "/readyz", &readyz},
 };

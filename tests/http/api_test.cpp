@@ -891,6 +891,115 @@ TEST_P(Admin, SalesReportRequiresTheKey) {
                          "FORBIDDEN"));
 }
 
+Response patch_queue(HttpClient& http, const json::value& body,
+                     const Headers& headers = admin_key()) {
+  return http.send(verb::patch, "/api/v1/admin/queue", json::serialize(body), "application/json",
+                   headers);
+}
+
+TEST_P(Admin, QueueSettingsStartAtTheFlagsAndPatchChangesThem) {
+  ServerProcess server(on_store({.max_active = 500, .admit_rate = 50}));
+  HttpClient http(server.port());
+  auto a = make_account(server.port());
+  join_queue(http, a);
+  wait_active(http, a.queue);
+  const auto before = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(before, 200));
+  EXPECT_EQ(before.json, json::parse(R"({"paused":false,"admitRate":50,"maxActive":500,)"
+                                     R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << before.describe();
+
+  const auto rate = patch_queue(http, {{"admitRate", 20}});
+  ASSERT_TRUE(has_status(rate, 200));
+  EXPECT_EQ(rate.json, json::parse(R"({"paused":false,"admitRate":20,"maxActive":500,)"
+                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << rate.describe();
+  const auto both = patch_queue(http, {{"paused", true}, {"maxActive", 7}});
+  ASSERT_TRUE(has_status(both, 200));
+  EXPECT_EQ(both.json, json::parse(R"({"paused":true,"admitRate":20,"maxActive":7,)"
+                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << both.describe();
+  EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, both.json);
+  // One audit line per change, without the key.
+  const auto log = server.log();
+  EXPECT_NE(log.find(R"("event":"admin_action","action":"queue_update")"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find(R"("paused":true,"admitRate":20,"maxActive":7)"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kAdminKey), std::string::npos);
+}
+
+TEST_P(Admin, QueuePatchRejectsEmptyMistypedAndOutOfRangeValues) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  const auto before = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(before, 200));
+  for (const auto& body :
+       {R"({})", R"({"admitRate":0})", R"({"admitRate":1000001})", R"({"admitRate":"5"})",
+        R"({"admitRate":1.5})", R"({"maxActive":0})", R"({"maxActive":10000001})",
+        R"({"maxActive":-3})", R"({"paused":"yes"})", R"({"paused":1})",
+        R"({"paused":true,"admitRate":0})", R"([true])", R"(paused)"}) {
+    const auto r =
+        http.send(verb::patch, "/api/v1/admin/queue", body, "application/json", admin_key());
+    EXPECT_TRUE(is_problem(r, 400, "BAD_REQUEST")) << body;
+  }
+  EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, before.json);
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/queue"), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(patch_queue(http, {{"paused", true}}, {{"X-Admin-Key", "wrong"}}), 403,
+                         "FORBIDDEN"));
+  EXPECT_FALSE(http.get("/api/v1/admin/queue", {}, admin_key()).json.at("paused").as_bool());
+}
+
+TEST_P(Admin, PausedQueueKeepsFansWaitingInOrderAndResumeAdmitsThemFirstComeFirstServed) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  ASSERT_TRUE(has_status(patch_queue(http, {{"paused", true}, {"maxActive", 1}}), 200));
+  std::vector<Account> fans;
+  for (int i = 0; i < 3; ++i) fans.push_back(make_account(server.port()));
+  for (auto& fan : fans) {
+    const auto r = http.post("/api/v1/tokens", {{"userId", fan.id}}, fan.access);
+    ASSERT_TRUE(has_status(r, 201));
+    EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+    fan.queue = r.str("token");
+  }
+  // Several admission rounds (every 100 ms) pass: nobody is admitted or loses their place.
+  const auto deadline = std::chrono::steady_clock::now() + 600ms;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (std::size_t i = 0; i < fans.size(); ++i) {
+      const auto r = queue_status(http, fans[i].queue);
+      ASSERT_TRUE(has_status(r, 200));
+      EXPECT_EQ(r.str("status"), "WAITING") << r.describe();
+      EXPECT_EQ(r.integer("queuePosition"), static_cast<std::int64_t>(i) + 1) << r.describe();
+      EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+    }
+  }
+  ASSERT_TRUE(has_status(patch_queue(http, {{"paused", false}}), 200));
+  wait_active(http, fans[0].queue);
+  for (std::size_t i = 1; i < fans.size(); ++i) {
+    const auto r = queue_status(http, fans[i].queue);
+    EXPECT_EQ(r.str("status"), "WAITING") << r.describe();
+    EXPECT_EQ(r.integer("queuePosition"), static_cast<std::int64_t>(i)) << r.describe();
+    EXPECT_FALSE(r.object().at("paused").as_bool()) << r.describe();
+  }
+  ASSERT_TRUE(has_status(patch_queue(http, {{"maxActive", 3}}), 200));
+  wait_active(http, fans[1].queue);
+  wait_active(http, fans[2].queue);
+}
+
+TEST_P(Admin, QueueSettingsSurviveARestart) {
+  ServerProcess server(on_store({.max_active = 500}));
+  {
+    HttpClient http(server.port());
+    ASSERT_TRUE(has_status(patch_queue(http, {{"paused", true}, {"admitRate", 42}}), 200));
+  }
+  server.restart();
+  HttpClient http(server.port());
+  const auto r = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(r, 200));
+  EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+  EXPECT_EQ(r.integer("admitRate"), 42);
+  EXPECT_EQ(r.integer("maxActive"), 500);  // never changed: still the flag's
+}
+
 // Balance
 
 TEST_P(Balance, ChargeReturnsNewBalance) {

@@ -339,6 +339,45 @@ TEST_F(ServicesTest, NodeShuttingDownHandsTheAdmitterLeaseOverAtOnce) {
   EXPECT_EQ(node_b.status(second).status, QueueStatus::kActive);
 }
 
+TEST_F(ServicesTest, AdmissionChangesApplyAtOnceAndSurviveARestart) {
+  const auto first = queued_fan();
+  const auto paused = queue_.change_admission({.paused = true, .admit_rate = 7, .max_active = {}});
+  ASSERT_TRUE(paused);
+  EXPECT_EQ(paused->settings,
+            (queue::AdmissionSettings{.paused = true, .admit_rate = 7, .max_active = 10}));
+  EXPECT_EQ(paused->counts.waiting, 1);
+  clock_.advance(5s);
+  EXPECT_EQ(queue_.admit(), 0u);
+  EXPECT_TRUE(queue_.status(first.queue_number).paused);
+
+  // Another process on the same store starts with the stored settings, the rest from its flags.
+  queue::QueueService restarted(*db_, clock_, {.max_active = 20, .admit_rate = 100});
+  restarted.restore();
+  EXPECT_EQ(restarted.admission().settings,
+            (queue::AdmissionSettings{.paused = true, .admit_rate = 7, .max_active = 20}));
+  ASSERT_TRUE(queue_.change_admission({.paused = false, .admit_rate = {}, .max_active = {}}));
+  EXPECT_EQ(queue_.admit(), 1u);
+  EXPECT_EQ(queue_.status(first.queue_number).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, AdmissionChangeOutOfRangeOrEmptyIsInvalidAndChangesNothing) {
+  using Change = queue::QueueService::AdmissionChange;
+  for (const Change& change : {Change{}, Change{.paused = true, .admit_rate = 0, .max_active = {}},
+                               Change{.paused = {}, .admit_rate = 1'000'001, .max_active = {}},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = 0},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = -1},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = 10'000'001}}) {
+    EXPECT_EQ(queue_.change_admission(change).error().code, Errc::kInvalidArgument);
+  }
+  EXPECT_EQ(queue_.admission().settings,
+            (queue::AdmissionSettings{.paused = false, .admit_rate = 100, .max_active = 10}));
+  const auto edge =
+      queue_.change_admission({.paused = {}, .admit_rate = 1'000'000, .max_active = 10'000'000});
+  ASSERT_TRUE(edge);
+  EXPECT_EQ(edge->settings.admit_rate, 1'000'000u);
+  EXPECT_EQ(edge->settings.max_active, 10'000'000u);
+}
+
 TEST_F(ServicesTest, RestartKeepsTheWaitingRoom) {
   const auto active = active_fan();
   const auto waiting = queued_fan();

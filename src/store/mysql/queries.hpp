@@ -236,5 +236,8 @@ inline constexpr std::string_view kPurgeIdempotencyKeys =
 inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?";
 inline constexpr std::string_view kPutSettingIfAbsent =
     "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = name";
+// The value is bound twice (MySQL 8 deprecates VALUES() in the UPDATE clause).
+inline constexpr std::string_view kPutSetting =  // name, value, value
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = ?";
 
 }  // namespace concertd::store::mysql::queries

@@ -439,6 +439,10 @@ std::string MysqlSettingsStore::put_if_absent(std::string_view name, std::string
   return *stored;
 }
 
+void MysqlSettingsStore::put(std::string_view name, std::string_view value) {
+  conn_.query(q::kPutSetting).bind_bytes(1, name).bind_bytes(2, value).bind_bytes(3, value).run();
+}
+
 void Session::set_isolation(Isolation isolation) {
   if (isolation == isolation_) return;
   conn_.exec(isolation == Isolation::kReadCommitted ? queries::kSetReadCommitted

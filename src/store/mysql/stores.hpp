@@ -130,6 +130,7 @@ class MysqlSettingsStore final : public SettingsStore {
   explicit MysqlSettingsStore(Connection& conn) : conn_(conn) {}
   [[nodiscard]] std::optional<std::string> get(std::string_view name) override;
   [[nodiscard]] std::string put_if_absent(std::string_view name, std::string_view value) override;
+  void put(std::string_view name, std::string_view value) override;
 
  private:
   Connection& conn_;

@@ -182,5 +182,8 @@ inline constexpr std::string_view kPurgeIdempotencyKeys =
 inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?1";
 inline constexpr std::string_view kPutSettingIfAbsent =
     "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+inline constexpr std::string_view kPutSetting =
+    "INSERT INTO settings (name, value) VALUES (?1, ?2)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 }  // namespace concertd::store::sqlite::queries

@@ -446,6 +446,10 @@ std::string SqliteSettingsStore::put_if_absent(std::string_view name, std::strin
   return *stored;
 }
 
+void SqliteSettingsStore::put(std::string_view name, std::string_view value) {
+  conn_.query(q::kPutSetting).bind(1, name).bind(2, value).run();
+}
+
 Session::Session(const std::string& path, Connection::Role role,
                  std::chrono::milliseconds busy_timeout)
     : conn_(path, role, busy_timeout) {}
