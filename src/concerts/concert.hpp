@@ -29,6 +29,16 @@ struct ConcertSummary {
   std::int64_t available_seats = 0;
 };
 
+// A concert's sales at one moment, for the operator console.
+struct ConcertSales {
+  Concert concert;
+  std::int64_t seat_count = 0;
+  std::int64_t sold = 0;         // seats SOLD
+  std::int64_t held = 0;         // seats under a hold that has not lapsed
+  std::int64_t holds_total = 0;  // reservations ever made: every hold makes one
+  Won revenue;                   // the sum of the concert's successful payments
+};
+
 // A seat as a fan sees it: available when neither sold nor under an unexpired hold.
 struct SeatView {
   std::int32_t number = 0;
@@ -49,6 +59,8 @@ class ConcertStore {
   // When the first hold of the concert that is live at `now` lapses (a seat becomes
   // available with no write); nullopt when none is live.
   [[nodiscard]] virtual std::optional<Timestamp> next_hold_lapse(ConcertId id, Timestamp now) = 0;
+  // Every concert, past ones too, ordered by date then name, with its sales at `now`.
+  [[nodiscard]] virtual std::vector<ConcertSales> sales(Timestamp now) = 0;
   [[nodiscard]] virtual bool any() = 0;
 };
 

@@ -69,6 +69,11 @@ std::vector<ConcertSummary> ConcertService::upcoming() {
   return store::read(db_, [&](store::Tx& tx) { return tx.concerts.upcoming(today, now); });
 }
 
+std::vector<ConcertSales> ConcertService::sales() {
+  const auto now = clock_.now();
+  return store::read(db_, [&](store::Tx& tx) { return tx.concerts.sales(now); });
+}
+
 Result<std::shared_ptr<const std::string>> ConcertService::rendered_seats(ConcertId id,
                                                                           SeatRenderer render) {
   const auto now = clock_.now();

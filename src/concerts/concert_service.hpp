@@ -35,6 +35,8 @@ class ConcertService final {
                                          std::vector<SeatSpec> seats);
   // Concerts from today (UTC) on, ordered by date.
   [[nodiscard]] std::vector<ConcertSummary> upcoming();
+  // Every concert's sales now, ordered by date (the operator console's report).
+  [[nodiscard]] std::vector<ConcertSales> sales();
   // The concert's seats ordered by number, rendered by `render`, from a cache per concert. A
   // rendering is served until seats_changed(id), until the first of the concert's live holds lapses
   // (its seat turns available with no write), and at most max_cache_age. Thread-safe.

@@ -48,6 +48,16 @@ Result<UserId> authenticate_access(const Context& ctx, const Request& req) {
   return user;
 }
 
+Result<UserId> own_path_user(const Context& ctx, const Request& req) {
+  auto user = authenticate_access(ctx, req);
+  if (!user) return user.error();
+  // A path id that is not a UUID is nobody's: as forbidden as someone else's.
+  auto path_user = path_id<UserTag>(req, Errc::kForbidden, "not the access token's user");
+  if (!path_user) return path_user.error();
+  if (*path_user != *user) return make_error(Errc::kForbidden, "not the access token's user");
+  return *user;
+}
+
 Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request& req,
                                               std::optional<std::string_view> body_token) {
   std::optional<std::string> query_token;
@@ -101,10 +111,9 @@ Result<std::optional<std::string>> optional_body_token(std::string_view body) {
   return std::optional<std::string>(std::string(**token));
 }
 
-void audit(const Request& req, std::string_view action, std::string_view key,
-           std::string_view value) {
-  spdlog::warn(R"("event":"audit","action":"{}","request_id":"{}","client":"{}","{}":{})", action,
-               req.id, req.client, key, log::quote(value));
+void audit(const Request& req, std::string_view action, std::string_view members) {
+  spdlog::warn(R"("event":"audit","action":"{}","request_id":"{}","client":"{}",{})", action,
+               req.id, req.client, members);
 }
 
 Result<std::optional<std::string>> idempotency_key(const Request& req) {

@@ -44,6 +44,9 @@ using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
 
 // kInvalidToken unless the Bearer token is a valid access token.
 [[nodiscard]] Result<UserId> authenticate_access(const Context& ctx, const Request& req);
+// The path's {userId} (first parameter), which must be the access token's user:
+// kInvalidToken without a valid access token, else kForbidden for anyone else's.
+[[nodiscard]] Result<UserId> own_path_user(const Context& ctx, const Request& req);
 // A queue token from the body's `token` field, the `token` query parameter (GET only) or
 // the Bearer header; the first that verifies wins. kInvalidToken when none does.
 [[nodiscard]] Result<users::QueueClaims> authenticate_queue(
@@ -73,9 +76,9 @@ template <class Tag>
 }
 
 // An audit event (failed logins, admin actions): one warn-level line with the request's
-// id and client and one more named member. `value` must not be a secret.
-void audit(const Request& req, std::string_view action, std::string_view key,
-           std::string_view value);
+// id and client, then `members`: more JSON object members, rendered and escaped by the
+// caller (log::quote), never a secret.
+void audit(const Request& req, std::string_view action, std::string_view members);
 
 template <class T>
 struct IsResult : std::false_type {};

@@ -22,6 +22,7 @@ net::awaitable<Response> list_seats(Context ctx, Request req);
 net::awaitable<Response> hold_seat(Context ctx, Request req);
 net::awaitable<Response> get_reservation(Context ctx, Request req);
 net::awaitable<Response> cancel_reservation(Context ctx, Request req);
+net::awaitable<Response> list_user_reservations(Context ctx, Request req);
 
 // payments_handlers.cpp
 net::awaitable<Response> charge_balance(Context ctx, Request req);
@@ -31,11 +32,14 @@ net::awaitable<Response> pay(Context ctx, Request req);
 
 // admin_handlers.cpp
 net::awaitable<Response> create_concert(Context ctx, Request req);
+net::awaitable<Response> list_sales(Context ctx, Request req);
+Response queue_admission(const Context& ctx, const Request& req);
+net::awaitable<Response> change_queue_admission(Context ctx, Request req);
 
 // operating_handlers.cpp
 Response healthz(const Context& ctx, const Request& req);
 net::awaitable<Response> readyz(Context ctx, Request req);
-Response metrics(const Context& ctx, const Request& req);
+net::awaitable<Response> metrics(Context ctx, Request req);
 Response openapi(const Context& ctx, const Request& req);
 
 }  // namespace concertd::http

@@ -69,6 +69,26 @@ Result<std::optional<std::string_view>> optional_string(const json::object& obje
   return std::optional<std::string_view>(std::string_view(value->get_string()));
 }
 
+namespace {
+
+Result<std::optional<bool>> optional_bool(const json::object& object, std::string_view field) {
+  const json::value* value = find(object, field);
+  if (value == nullptr) return std::optional<bool>();
+  if (!value->is_bool()) return field_error(field, "must be true or false");
+  return std::optional<bool>(value->get_bool());
+}
+
+Result<std::optional<std::int64_t>> optional_int64(const json::object& object,
+                                                   std::string_view field) {
+  const json::value* value = find(object, field);
+  if (value == nullptr) return std::optional<std::int64_t>();
+  auto number = as_int64(*value);
+  if (!number) return field_error(field, "must be an integer");
+  return number;
+}
+
+}  // namespace
+
 Result<std::int64_t> require_int64(const json::object& object, std::string_view field) {
   auto value = require(object, field);
   if (!value) return value.error();
@@ -225,6 +245,18 @@ Result<std::vector<concerts::SeatSpec>> numbered_seats_from_json(const json::obj
 
 }  // namespace
 
+Result<queue::QueueService::AdmissionChange> admission_change_from_json(
+    const json::object& object) {
+  auto paused = optional_bool(object, "paused");
+  if (!paused) return paused.error();
+  auto rate = optional_int64(object, "admitRate");
+  if (!rate) return rate.error();
+  auto most = optional_int64(object, "maxActive");
+  if (!most) return most.error();
+  return queue::QueueService::AdmissionChange{
+      .paused = *paused, .admit_rate = *rate, .max_active = *most};
+}
+
 Result<NewConcert> new_concert_from_json(const json::object& object) {
   auto name = require_string(object, "concertName");
   if (!name) return name.error();
@@ -257,7 +289,8 @@ std::string queue_ticket_json(std::string_view token, const queue::QueueView& vi
   return json::serialize(json::object{{"token", token},
                                       {"status", to_string(view.status)},
                                       {"queuePosition", view.position},
-                                      {"remainingTime", view.remaining_seconds}});
+                                      {"remainingTime", view.remaining_seconds},
+                                      {"paused", view.paused}});
 }
 
 namespace {
@@ -272,13 +305,22 @@ void append_number(std::string& out, std::int64_t n) {
 std::string queue_view_json(const queue::QueueView& view) {
   // Constants and numbers only: nothing to escape, one allocation.
   std::string out;
-  out.reserve(96);
+  out.reserve(112);
   out.append(R"({"status":")").append(to_string(view.status)).append(R"(","queuePosition":)");
   append_number(out, view.position);
   out.append(R"(,"remainingTime":)");
   append_number(out, view.remaining_seconds);
-  out.push_back('}');
+  out.append(view.paused ? R"(,"paused":true})" : R"(,"paused":false})");
   return out;
+}
+
+std::string admission_json(const queue::QueueService::AdmissionState& state) {
+  return json::serialize(json::object{{"paused", state.settings.paused},
+                                      {"admitRate", state.settings.admit_rate},
+                                      {"maxActive", state.settings.max_active},
+                                      {"waiting", state.counts.waiting},
+                                      {"active", state.counts.active},
+                                      {"admittedTotal", state.counts.admitted_up_to}});
 }
 
 std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts) {
@@ -290,6 +332,24 @@ std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts)
                                   {"concertName", summary.concert.name},
                                   {"date", format_date(summary.concert.date)},
                                   {"availableSeats", summary.available_seats}},
+                                 &resource));
+  }
+  return json::serialize(array);
+}
+
+std::string sales_json(const std::vector<concerts::ConcertSales>& sales) {
+  json::monotonic_resource resource;
+  json::array array(&resource);
+  array.reserve(sales.size());
+  for (const auto& item : sales) {
+    array.push_back(json::object({{"concertId", item.concert.id.to_string()},
+                                  {"concertName", item.concert.name},
+                                  {"date", format_date(item.concert.date)},
+                                  {"seatCount", item.seat_count},
+                                  {"sold", item.sold},
+                                  {"held", item.held},
+                                  {"holdsTotal", item.holds_total},
+                                  {"revenue", item.revenue.value()}},
                                  &resource));
   }
   return json::serialize(array);
@@ -313,13 +373,36 @@ std::string hold_json(const reservations::Reservation& reservation) {
                                       {"status", to_string(reservation.status)}});
 }
 
+namespace {
+
+json::object reservation_object(const reservations::Reservation& reservation,
+                                json::storage_ptr storage = {}) {
+  return json::object({{"reservationId", reservation.id.to_string()},
+                       {"concertId", reservation.concert.to_string()},
+                       {"seatNumber", reservation.seat_number},
+                       {"status", to_string(reservation.status)},
+                       {"expiresAt", format_rfc3339(reservation.expires_at)},
+                       {"price", reservation.price.value()}},
+                      std::move(storage));
+}
+
+}  // namespace
+
 std::string reservation_json(const reservations::Reservation& reservation) {
-  return json::serialize(json::object{{"reservationId", reservation.id.to_string()},
-                                      {"concertId", reservation.concert.to_string()},
-                                      {"seatNumber", reservation.seat_number},
-                                      {"status", to_string(reservation.status)},
-                                      {"expiresAt", format_rfc3339(reservation.expires_at)},
-                                      {"price", reservation.price.value()}});
+  return json::serialize(reservation_object(reservation));
+}
+
+std::string reservations_json(const std::vector<reservations::ReservationListing>& listed) {
+  json::monotonic_resource resource;
+  json::array array(&resource);
+  array.reserve(listed.size());
+  for (const auto& item : listed) {
+    json::object object = reservation_object(item.reservation, &resource);
+    object.emplace("concertName", item.concert_name);
+    object.emplace("date", format_date(item.concert_date));
+    array.push_back(std::move(object));
+  }
+  return json::serialize(array);
 }
 
 std::string new_balance_json(Won balance) {

@@ -12,6 +12,7 @@
 #include "common/id.hpp"
 #include "common/money.hpp"
 #include "concerts/concert.hpp"
+#include "queue/queue_service.hpp"
 #include "queue/waiting_room.hpp"
 #include "reservations/reservation.hpp"
 #include "users/user.hpp"
@@ -93,6 +94,10 @@ struct NewConcert {
 [[nodiscard]] Result<HoldRequest> hold_from_json(const boost::json::object& object);
 [[nodiscard]] Result<ChargeRequest> charge_from_json(const boost::json::object& object);
 [[nodiscard]] Result<PaymentRequest> payment_from_json(const boost::json::object& object);
+// Any of {paused: bool, admitRate: int, maxActive: int}; the service checks the ranges and
+// that something is given.
+[[nodiscard]] Result<queue::QueueService::AdmissionChange> admission_change_from_json(
+    const boost::json::object& object);
 // Either {concertName, date, seatCount, price} (seats 1..seatCount) or
 // {concertName, date, seats: [{seatNumber, price}]}; the service checks the rest.
 [[nodiscard]] Result<NewConcert> new_concert_from_json(const boost::json::object& object);
@@ -105,14 +110,20 @@ struct NewConcert {
 [[nodiscard]] std::string queue_ticket_json(std::string_view token, const queue::QueueView& view);
 // Allocation-light (the status poll is the hot path): one string, no DOM on the heap.
 [[nodiscard]] std::string queue_view_json(const queue::QueueView& view);
+// {paused, admitRate, maxActive, waiting, active, admittedTotal}: GET/PATCH /admin/queue.
+[[nodiscard]] std::string admission_json(const queue::QueueService::AdmissionState& state);
 [[nodiscard]] std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts);
 [[nodiscard]] std::string seats_json(const std::vector<concerts::SeatView>& seats);
 [[nodiscard]] std::string hold_json(const reservations::Reservation& reservation);
 [[nodiscard]] std::string reservation_json(const reservations::Reservation& reservation);
+// The fields of reservation_json plus the concert's "concertName" and "date".
+[[nodiscard]] std::string reservations_json(
+    const std::vector<reservations::ReservationListing>& listed);
 [[nodiscard]] std::string new_balance_json(Won balance);
 [[nodiscard]] std::string current_balance_json(Won balance);
 [[nodiscard]] std::string payment_json(PaymentId payment);
 [[nodiscard]] std::string concert_created_json(ConcertId concert);
+[[nodiscard]] std::string sales_json(const std::vector<concerts::ConcertSales>& sales);
 [[nodiscard]] std::string status_json(std::string_view status);
 
 }  // namespace concertd::http

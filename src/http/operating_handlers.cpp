@@ -56,12 +56,31 @@ void histogram(std::string& out, std::string_view name, std::string_view help,
   ex::histogram(out, name, {}, h);
 }
 
-std::string render_metrics(const Services& services) {
+// `live_holds`: from the database, or nullopt when it did not answer (the scrape still
+// shows everything else: an operator needs it most while the database is down).
+std::string render_metrics(const Services& services, std::optional<std::int64_t> live_holds) {
   const auto& m = metrics::registry();
   std::string out;
   out.reserve(16 * 1024);
   append_request_metrics(out);
   gauge(out, "concertd_http_connections", "Open HTTP connections", m.http_connections.value());
+
+  const auto admission = services.queue.admission();
+  const auto to_gauge = [](std::size_t n) { return static_cast<std::int64_t>(n); };
+  gauge(out, "concertd_queue_waiting", "Fans waiting (cluster-wide, as of the last refresh)",
+        admission.counts.waiting);
+  gauge(out, "concertd_queue_active", "Fans ACTIVE (cluster-wide, as of the last refresh)",
+        to_gauge(admission.counts.active));
+  gauge(out, "concertd_queue_admit_rate", "Admissions allowed per second",
+        to_gauge(admission.settings.admit_rate));
+  gauge(out, "concertd_queue_max_active", "Most fans ACTIVE at once",
+        to_gauge(admission.settings.max_active));
+  gauge(out, "concertd_queue_paused", "1 while an operator has paused admission",
+        admission.settings.paused ? 1 : 0);
+  if (live_holds) {
+    gauge(out, "concertd_holds_live", "Seats under a hold that has not lapsed (cluster-wide)",
+          *live_holds);
+  }
 
   counter(out, "concertd_queue_admitted_total", "Fans admitted by this node", m.admitted);
   counter(out, "concertd_holds_total", "Seat holds made through this node", m.holds);
@@ -114,8 +133,19 @@ net::awaitable<Response> readyz(Context ctx, Request /*req*/) {
   co_return json_response(beast::http::status::ok, status_json("ready"));
 }
 
-Response metrics(const Context& ctx, const Request& /*req*/) {
-  return Response{.body = render_metrics(ctx.services), .content_type = ex::kContentType};
+net::awaitable<Response> metrics(Context ctx, Request /*req*/) {
+  auto work = [&concerts = ctx.services.concerts]() -> std::optional<std::int64_t> {
+    try {
+      std::int64_t held = 0;
+      for (const auto& concert : concerts.sales()) held += concert.held;
+      return held;
+    } catch (const StoreUnavailable&) {
+      return std::nullopt;
+    }
+  };
+  const auto live_holds = co_await run_blocking(ctx.blocking, std::move(work));
+  co_return Response{.body = render_metrics(ctx.services, live_holds),
+                     .content_type = ex::kContentType};
 }
 
 Response openapi(const Context& /*ctx*/, const Request& /*req*/) {

@@ -6,17 +6,6 @@ namespace {
 
 Error not_yours() { return make_error(Errc::kForbidden, "not the access token's user"); }
 
-// The path's {userId}, which must be the access token's user.
-[[nodiscard]] Result<UserId> own_path_user(const Context& ctx, const Request& req) {
-  auto user = authenticate_access(ctx, req);
-  if (!user) return user.error();
-  // A path id that is not a UUID is nobody's: as forbidden as someone else's.
-  auto path_user = path_id<UserTag>(req, Errc::kForbidden, "not the access token's user");
-  if (!path_user) return path_user.error();
-  if (*path_user != *user) return not_yours();
-  return *user;
-}
-
 // GET /balances names its user in ?userId= or in a JSON body {"userId"}; without either
 // it means the token's own user.
 [[nodiscard]] Result<std::optional<std::string>> balance_user_text(const Request& req) {

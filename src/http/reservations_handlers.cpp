@@ -58,4 +58,14 @@ net::awaitable<Response> cancel_reservation(Context ctx, Request req) {
                                     &reservation_json);
 }
 
+net::awaitable<Response> list_user_reservations(Context ctx, Request req) {
+  auto user = own_path_user(ctx, req);
+  if (!user) co_return problem(user.error());
+  auto work = [&reservations = ctx.services.reservations, id = *user] {
+    return reservations.list(id);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work),
+                                    &reservations_json);
+}
+
 }  // namespace concertd::http

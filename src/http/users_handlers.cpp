@@ -1,3 +1,6 @@
+#include <fmt/format.h>
+
+#include "common/log.hpp"
 #include "http/handlers.hpp"
 #include "http/json.hpp"
 
@@ -23,7 +26,7 @@ net::awaitable<Response> log_in(Context ctx, Request req) {
   if (!user) {
     // Credential stuffing shows as many of these: the name tried, never the password.
     if (user.error().code == Errc::kBadCredentials) {
-      audit(req, "login_failed", "username", username);
+      audit(req, "login_failed", fmt::format(R"("username":{})", log::quote(username)));
     }
     co_return problem(user.error());
   }

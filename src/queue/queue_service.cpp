@@ -1,7 +1,56 @@
 #include "queue/queue_service.hpp"
 
+#include <charconv>
+#include <stdexcept>
+
 namespace concertd::queue {
 namespace {
+
+// Settings rows; a name never written means the configured default.
+constexpr std::string_view kPausedSetting = "admission.paused";
+constexpr std::string_view kAdmitRateSetting = "admission.admit_rate";
+constexpr std::string_view kMaxActiveSetting = "admission.max_active";
+
+std::size_t parse_count(std::string_view name, const std::string& text) {
+  std::size_t out = 0;
+  const char* end = text.data() + text.size();
+  if (std::from_chars(text.data(), end, out).ptr != end || text.empty()) {
+    throw std::runtime_error("stored setting " + std::string(name) + " is not a number");
+  }
+  return out;
+}
+
+// The settings in force: what the store holds, the defaults where it holds nothing.
+AdmissionSettings load_admission(store::Tx& tx, const AdmissionSettings& defaults) {
+  AdmissionSettings out = defaults;
+  if (auto paused = tx.settings.get(kPausedSetting)) out.paused = *paused == "true";
+  if (auto rate = tx.settings.get(kAdmitRateSetting)) {
+    out.admit_rate = parse_count(kAdmitRateSetting, *rate);
+  }
+  if (auto most = tx.settings.get(kMaxActiveSetting)) {
+    out.max_active = parse_count(kMaxActiveSetting, *most);
+  }
+  return out;
+}
+
+Result<void> check_range(std::optional<std::int64_t> value, std::size_t most,
+                         std::string_view field) {
+  if (!value || (*value >= 1 && static_cast<std::uint64_t>(*value) <= most)) return {};
+  return make_error(Errc::kInvalidArgument,
+                    std::string(field) + " must be from 1 to " + std::to_string(most));
+}
+
+// What the waiting room keeps in memory, read from the store in one snapshot.
+struct StoredRoom {
+  QueueSnapshot snapshot;
+  AdmissionSettings settings;
+};
+
+StoredRoom read_room(store::Database& db, Timestamp now, const AdmissionSettings& defaults) {
+  return store::read(db, [&](store::Tx& tx) {
+    return StoredRoom{tx.queue.snapshot(now), load_admission(tx, defaults)};
+  });
+}
 
 // At most this many entries are looked at per admission round, so that a long run
 // of walked-away users is skipped over several rounds instead of one long write.
@@ -16,15 +65,21 @@ struct AdmissionRound {
 
 QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
                            std::optional<std::string> node)
-    : db_(db), clock_(clock), node_(std::move(node)), room_([&] {
+    : db_(db),
+      clock_(clock),
+      node_(std::move(node)),
+      defaults_{.paused = false, .admit_rate = config.admit_rate, .max_active = config.max_active},
+      room_([&] {
         if (node_) config.abandon_after = std::chrono::seconds{0};
         return config;
       }()) {}
 
 void QueueService::restore() {
   const auto now = clock_.now();
-  const auto snapshot = store::read(db_, [&](store::Tx& tx) { return tx.queue.snapshot(now); });
-  room_.restore(snapshot, now);
+  const std::lock_guard lock(admission_mutex_);
+  const auto stored = read_room(db_, now, defaults_);
+  room_.restore(stored.snapshot, now);
+  room_.set_admission(stored.settings);
 }
 
 Result<QueueService::Ticket> QueueService::join(UserId user) {
@@ -56,7 +111,7 @@ std::size_t QueueService::admit() {
   // Alone on the store, memory is the whole truth: no write when there is nothing to do.
   if (!node_ && (budget == 0 || room_.counts().last_number <= known)) return 0;
 
-  const auto expires_at = now + room_.config().active_ttl;
+  const auto expires_at = now + room_.active_ttl();
   const auto round = store::write(db_, [&](store::Tx& tx) -> std::optional<AdmissionRound> {
     AdmissionRound r{{}, known};
     if (node_) {
@@ -103,8 +158,33 @@ void QueueService::resign() {
 
 void QueueService::refresh() {
   const auto now = clock_.now();
-  const auto snapshot = store::read(db_, [&](store::Tx& tx) { return tx.queue.snapshot(now); });
-  room_.refresh(snapshot, now);
+  const std::lock_guard lock(admission_mutex_);
+  const auto stored = read_room(db_, now, defaults_);
+  room_.refresh(stored.snapshot, now);
+  room_.set_admission(stored.settings);
+}
+
+QueueService::AdmissionState QueueService::admission() const {
+  return {room_.admission(), room_.counts()};
+}
+
+Result<QueueService::AdmissionState> QueueService::change_admission(const AdmissionChange& change) {
+  if (!change.paused && !change.admit_rate && !change.max_active) {
+    return make_error(Errc::kInvalidArgument, "give paused, admitRate or maxActive");
+  }
+  if (auto ok = check_range(change.admit_rate, kMaxAdmitRate, "admitRate"); !ok) return ok.error();
+  if (auto ok = check_range(change.max_active, kMaxActiveLimit, "maxActive"); !ok) {
+    return ok.error();
+  }
+  const std::lock_guard lock(admission_mutex_);
+  const auto settings = store::write(db_, [&](store::Tx& tx) {
+    if (change.paused) tx.settings.put(kPausedSetting, *change.paused ? "true" : "false");
+    if (change.admit_rate) tx.settings.put(kAdmitRateSetting, std::to_string(*change.admit_rate));
+    if (change.max_active) tx.settings.put(kMaxActiveSetting, std::to_string(*change.max_active));
+    return load_admission(tx, defaults_);
+  });
+  room_.set_admission(settings);
+  return AdmissionState{settings, room_.counts()};
 }
 
 std::size_t QueueService::expire_lapsed() {

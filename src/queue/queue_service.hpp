@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -24,6 +25,18 @@ class QueueService final {
     QueueView view;
   };
 
+  // An operator's change of the admission settings: nullopt leaves a field as it is.
+  struct AdmissionChange {
+    std::optional<bool> paused;
+    std::optional<std::int64_t> admit_rate;  // 1..kMaxAdmitRate
+    std::optional<std::int64_t> max_active;  // 1..kMaxActiveLimit
+  };
+  // What the operator sees: the settings in force and the waiting room's counters.
+  struct AdmissionState {
+    AdmissionSettings settings;
+    WaitingRoom::Counts counts;
+  };
+
   // How long the admitter lease lasts unless renewed: a node that died is replaced by
   // another within this time. Admission rounds renew it many times over.
   static constexpr std::chrono::seconds kAdmitterLease{3};
@@ -34,7 +47,8 @@ class QueueService final {
   QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
                std::optional<std::string> node = std::nullopt);
 
-  // Loads counters and ACTIVE entries from the store; call once before serving.
+  // Loads counters, ACTIVE entries and admission settings from the store; call once
+  // before serving.
   void restore();
   // The user's live entry, or a new one at the back. kUserNotFound.
   [[nodiscard]] Result<Ticket> join(UserId user);
@@ -50,9 +64,16 @@ class QueueService final {
   // Rewrites ACTIVE entries past their TTL as EXPIRED in the store (reads already
   // treat them as expired); returns how many. Called by the sweeper.
   std::size_t expire_lapsed();
-  // Shared store only: loads the counters and ACTIVE entries other nodes wrote. Called by
-  // a timer (the contract's status answers are at most one period stale).
+  // Shared store only: loads the counters, ACTIVE entries and admission settings other
+  // nodes wrote. Called by a timer (status answers and settings are at most one period
+  // stale).
   void refresh();
+  // In memory, no store access.
+  [[nodiscard]] AdmissionState admission() const;
+  // Stores the change (it survives restarts; a setting never changed stays the
+  // configured default) and applies it here at once; other nodes apply it at their next
+  // refresh(). kInvalidArgument: no field given, or one out of range.
+  [[nodiscard]] Result<AdmissionState> change_admission(const AdmissionChange& change);
   // Shared store only: gives up the admitter lease (if held) on a clean shutdown, so that
   // another node admits at once instead of after the lease runs out.
   void resign();
@@ -63,6 +84,10 @@ class QueueService final {
   store::Database& db_;
   const Clock& clock_;
   const std::optional<std::string> node_;
+  const AdmissionSettings defaults_;  // for settings no operator has changed
+  // Held while admission settings are read (or written) and applied, so that a refresh
+  // that read before a change never applies its older settings after the change.
+  std::mutex admission_mutex_;
   WaitingRoom room_;
 };
 

@@ -18,7 +18,20 @@ std::int64_t ceil_seconds(double seconds) { return static_cast<std::int64_t>(std
 }  // namespace
 
 WaitingRoom::WaitingRoom(WaitingRoomConfig config)
-    : config_(config), observed_rate_(static_cast<double>(config.admit_rate)) {}
+    : active_ttl_(config.active_ttl),
+      abandon_after_(config.abandon_after),
+      admission_{.paused = false, .admit_rate = config.admit_rate, .max_active = config.max_active},
+      observed_rate_(static_cast<double>(config.admit_rate)) {}
+
+AdmissionSettings WaitingRoom::admission() const {
+  const std::lock_guard lock(mutex_);
+  return admission_;
+}
+
+void WaitingRoom::set_admission(const AdmissionSettings& settings) {
+  const std::lock_guard lock(mutex_);
+  admission_ = settings;
+}
 
 void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
   const std::lock_guard lock(mutex_);
@@ -58,17 +71,20 @@ void WaitingRoom::extend_locked(std::int64_t number, Timestamp now) {
 
 QueueView WaitingRoom::view(std::int64_t number, Timestamp now) {
   const std::lock_guard lock(mutex_);
+  const bool paused = admission_.paused;
   if (number > admitted_up_to_) {
     const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
     if (index < last_seen_.size()) last_seen_[index] = epoch_seconds(now);
     const std::int64_t position = number - admitted_up_to_;
     return {QueueStatus::kWaiting, position,
-            ceil_seconds(static_cast<double>(position) / admission_rate_locked())};
+            ceil_seconds(static_cast<double>(position) / admission_rate_locked()), paused};
   }
   const auto it = active_.find(number);
-  if (it == active_.end() || it->second.expires_at <= now) return {QueueStatus::kExpired, 0, 0};
+  if (it == active_.end() || it->second.expires_at <= now) {
+    return {QueueStatus::kExpired, 0, 0, paused};
+  }
   const auto left = std::chrono::duration<double>(it->second.expires_at - now).count();
-  return {QueueStatus::kActive, 0, ceil_seconds(left)};
+  return {QueueStatus::kActive, 0, ceil_seconds(left), paused};
 }
 
 bool WaitingRoom::is_active(std::int64_t number, Timestamp now) const {
@@ -80,25 +96,26 @@ bool WaitingRoom::is_active(std::int64_t number, Timestamp now) const {
 std::size_t WaitingRoom::admission_budget(Timestamp now) {
   const std::lock_guard lock(mutex_);
   std::erase_if(active_, [now](const auto& item) { return item.second.expires_at <= now; });
-  const auto rate = static_cast<double>(config_.admit_rate);
+  const auto rate = static_cast<double>(admission_.admit_rate);
   const auto elapsed = std::chrono::duration<double>(now - refilled_at_).count();
   tokens_ = std::min(rate, tokens_ + std::max(0.0, elapsed) * rate);
   refilled_at_ = now;
+  if (admission_.paused) return 0;
   const std::size_t free_slots =
-      active_.size() < config_.max_active ? config_.max_active - active_.size() : 0;
+      active_.size() < admission_.max_active ? admission_.max_active - active_.size() : 0;
   return std::min(free_slots, static_cast<std::size_t>(tokens_));
 }
 
 bool WaitingRoom::abandoned(std::int64_t number, Timestamp now) const {
   const std::lock_guard lock(mutex_);
-  if (config_.abandon_after.count() == 0 || number <= admitted_up_to_) return false;
+  if (abandon_after_.count() == 0 || number <= admitted_up_to_) return false;
   const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
   if (index >= last_seen_.size()) return false;
   // The admitter reads `now` before its transaction waits for the writer, so a poll may
   // have been recorded at a later second than `now`: that fan is here, not gone.
   const std::uint32_t seen = last_seen_[index];
   const std::uint32_t at = epoch_seconds(now);
-  return at > seen && at - seen > static_cast<std::uint32_t>(config_.abandon_after.count());
+  return at > seen && at - seen > static_cast<std::uint32_t>(abandon_after_.count());
 }
 
 std::int64_t WaitingRoom::admitted_up_to() const {
@@ -117,10 +134,10 @@ void WaitingRoom::on_admitted(const std::vector<QueueEntry>& admitted, std::int6
   tokens_ = std::max(0.0, tokens_ - static_cast<double>(admitted.size()));
   // While people are still waiting after a round, admissions per second are the
   // queue's real pace (free slots, not the rate, may be what limits it): smooth it
-  // over about half a minute for the waiting-time estimate.
+  // over about half a minute for the waiting-time estimate. A pause is no pace.
   const double dt = std::chrono::duration<double>(now - last_round_at_).count();
   last_round_at_ = now;
-  if (reached < last_number_ && dt > 0) {
+  if (reached < last_number_ && dt > 0 && !admission_.paused) {
     const double alpha = 1.0 - std::exp(-dt / kPaceWindowSeconds);
     observed_rate_ += alpha * (static_cast<double>(admitted.size()) / dt - observed_rate_);
   }
@@ -139,10 +156,9 @@ WaitingRoom::Counts WaitingRoom::counts() const {
 
 double WaitingRoom::admission_rate_locked() const {
   // Slots turn over at least once per active TTL, and never faster than the admit rate.
-  const double floor_rate =
-      static_cast<double>(config_.max_active) /
-      static_cast<double>(std::max<std::int64_t>(1, config_.active_ttl.count()));
-  const auto admit_rate = static_cast<double>(config_.admit_rate);
+  const double floor_rate = static_cast<double>(admission_.max_active) /
+                            static_cast<double>(std::max<std::int64_t>(1, active_ttl_.count()));
+  const auto admit_rate = static_cast<double>(admission_.admit_rate);
   return std::clamp(observed_rate_, std::min(floor_rate, admit_rate), admit_rate);
 }
 

@@ -14,7 +14,20 @@
 
 namespace concertd::queue {
 
+// The bounds of what an operator may set (the --admit-rate and --max-active bounds).
+inline constexpr std::size_t kMaxAdmitRate = 1'000'000;
+inline constexpr std::size_t kMaxActiveLimit = 10'000'000;
+
+// What an operator may change while the service runs.
+struct AdmissionSettings {
+  bool paused = false;            // admit nobody; waiting fans keep their places
+  std::size_t admit_rate = 100;   // per second, 1..kMaxAdmitRate
+  std::size_t max_active = 1000;  // 1..kMaxActiveLimit
+  friend bool operator==(const AdmissionSettings&, const AdmissionSettings&) = default;
+};
+
 struct WaitingRoomConfig {
+  // The admission settings until set_admission changes them (never paused at first).
   std::size_t max_active = 1000;
   std::size_t admit_rate = 100;  // per second
   std::chrono::seconds active_ttl{600};
@@ -29,12 +42,15 @@ struct QueueView {
   QueueStatus status = QueueStatus::kExpired;
   std::int64_t position = 0;           // 0 unless WAITING; then users ahead + 1
   std::int64_t remaining_seconds = 0;  // WAITING: estimated wait; ACTIVE: until expiry
+  // Admission is paused: nobody is admitted until it resumes (the wait counts from then).
+  bool paused = false;
 };
 
 // The in-memory half of the waiting room. Entries are numbered in queue order;
 // everything numbered <= admitted_up_to has had its turn (admitted or skipped), so
 // an entry's state follows from two counters and the small map of ACTIVE entries:
-// every query is O(1) whatever the queue length. Thread-safe.
+// every query is O(1) whatever the queue length. Thread-safe: every member below mutex_
+// is guarded by it.
 class WaitingRoom final {
  public:
   struct Counts {
@@ -46,7 +62,10 @@ class WaitingRoom final {
 
   explicit WaitingRoom(WaitingRoomConfig config);
 
-  [[nodiscard]] const WaitingRoomConfig& config() const noexcept { return config_; }
+  [[nodiscard]] std::chrono::seconds active_ttl() const noexcept { return active_ttl_; }
+  [[nodiscard]] AdmissionSettings admission() const;
+  // Takes effect at the next admission_budget (the next round) and the next view.
+  void set_admission(const AdmissionSettings& settings);
 
   void restore(const QueueSnapshot& snapshot, Timestamp now);
   // Catches up with a store that other processes write too: counters move forward only,
@@ -58,8 +77,8 @@ class WaitingRoom final {
   // The entry's state; for a WAITING entry it also records that its user is still there.
   [[nodiscard]] QueueView view(std::int64_t number, Timestamp now);
   [[nodiscard]] bool is_active(std::int64_t number, Timestamp now) const;
-  // How many users may be admitted now: the rate budget capped by free ACTIVE slots.
-  // Drops ACTIVE entries that expired.
+  // How many users may be admitted now: the rate budget capped by free ACTIVE slots, 0
+  // while paused. Drops ACTIVE entries that expired.
   [[nodiscard]] std::size_t admission_budget(Timestamp now);
   [[nodiscard]] bool abandoned(std::int64_t number, Timestamp now) const;
   [[nodiscard]] std::int64_t admitted_up_to() const;
@@ -81,8 +100,10 @@ class WaitingRoom final {
   // Tracks entries up to `number` (if beyond what is known), as seen at `now`.
   void extend_locked(std::int64_t number, Timestamp now);
 
-  const WaitingRoomConfig config_;
+  const std::chrono::seconds active_ttl_;
+  const std::chrono::seconds abandon_after_;
   mutable std::mutex mutex_;
+  AdmissionSettings admission_;
   std::int64_t admitted_up_to_ = 0;
   std::int64_t last_number_ = 0;
   std::unordered_map<std::int64_t, Active> active_;

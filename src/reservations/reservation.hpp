@@ -1,8 +1,12 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/id.hpp"
@@ -50,6 +54,13 @@ struct Reservation {
   Timestamp expires_at;
 };
 
+// A reservation with what a fan's list shows of its concert.
+struct ReservationListing {
+  Reservation reservation;
+  std::string concert_name;
+  std::chrono::year_month_day concert_date;
+};
+
 [[nodiscard]] inline ReservationStatus effective_status(const Reservation& r, Timestamp now) {
   if (r.status == ReservationStatus::kHeld && r.expires_at <= now) {
     return ReservationStatus::kExpired;
@@ -71,6 +82,9 @@ class ReservationStore {
   [[nodiscard]] virtual std::int64_t live_holds(UserId user, Timestamp now) = 0;
   virtual void insert(const Reservation& reservation) = 0;
   [[nodiscard]] virtual std::optional<Reservation> find(ReservationId id) = 0;
+  // The user's reservations, newest (created_at) first, at most `limit`, with their stored
+  // statuses (a lapsed hold may still read HELD: see effective_status).
+  [[nodiscard]] virtual std::vector<ReservationListing> of_user(UserId user, std::size_t limit) = 0;
   // Conditional: only while the seat is HELD by `reservation` and unexpired at `now`.
   [[nodiscard]] virtual bool release_seat(const Reservation& reservation, Timestamp now) = 0;
   [[nodiscard]] virtual bool sell_seat(const Reservation& reservation, Timestamp now) = 0;

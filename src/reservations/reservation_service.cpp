@@ -59,6 +59,16 @@ Result<Reservation> ReservationService::get(UserId user, ReservationId id) {
   return found;
 }
 
+std::vector<ReservationListing> ReservationService::list(UserId user) {
+  const auto now = clock_.now();
+  auto listed =
+      store::read(db_, [&](store::Tx& tx) { return tx.reservations.of_user(user, kListLimit); });
+  for (auto& item : listed) {
+    item.reservation.status = effective_status(item.reservation, now);
+  }
+  return listed;
+}
+
 Result<Reservation> ReservationService::cancel(UserId user, ReservationId id) {
   const auto now = clock_.now();
   auto cancelled = store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -14,6 +16,8 @@ namespace concertd::reservations {
 class ReservationService final {
  public:
   static constexpr std::int64_t kHoldLimit = 4;
+  // The most reservations list() returns.
+  static constexpr std::size_t kListLimit = 100;
 
   // Tells `concerts` of every hold and release, for its seat-map cache.
   ReservationService(store::Database& db, concerts::ConcertService& concerts, const Clock& clock,
@@ -25,6 +29,9 @@ class ReservationService final {
                                          std::int32_t seat);
   // The reservation with its effective status. kReservationNotFound, kForbidden.
   [[nodiscard]] Result<Reservation> get(UserId user, ReservationId id);
+  // The user's kListLimit most recent reservations, newest first, with their effective
+  // statuses and concerts. Empty for a user without any (or unknown).
+  [[nodiscard]] std::vector<ReservationListing> list(UserId user);
   // Releases a HELD seat now. kReservationNotFound, kForbidden, kAlreadyPaid, kHoldExpired.
   [[nodiscard]] Result<Reservation> cancel(UserId user, ReservationId id);
   // Frees seats whose hold lapsed; returns how many. A lapsed hold's seat reads as

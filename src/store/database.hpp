@@ -23,6 +23,8 @@ class SettingsStore {
   // Stores `value` unless `name` is already set; returns the value now stored.
   [[nodiscard]] virtual std::string put_if_absent(std::string_view name,
                                                   std::string_view value) = 0;
+  // Stores `value` under `name`, replacing any value set before.
+  virtual void put(std::string_view name, std::string_view value) = 0;
 };
 
 // The stores of one transaction. Valid only inside the callback it was passed to.

@@ -122,5 +122,58 @@ TEST_P(ConcertStore, UpcomingCountsAvailableSeats) {
   EXPECT_EQ(counts(kT0 + 10min), (Counts{{busy, 4}, {quiet, 2}, {empty, 0}}));
 }
 
+TEST_P(ConcertStore, SalesCountSeatsSoldHeldHoldsAndRevenueOrderedByDate) {
+  // A sold seat, as the payment use case leaves it: SOLD, CONFIRMED and paid in full.
+  const auto sell = [&](const reservations::Reservation& held, Timestamp now) {
+    return commit([&](store::Tx& tx) {
+      tx.reservations.set_status(held.id, reservations::ReservationStatus::kConfirmed);
+      tx.payments.insert({.id = PaymentId::random(),
+                          .reservation = held.id,
+                          .user = held.user,
+                          .amount = held.price,
+                          .created_at = now});
+      return tx.reservations.sell_seat(held, now);
+    });
+  };
+  const auto user = add_user();
+  const auto later = add_concert(5, Won{1000}, year{2027} / 1 / 10, "Later");
+  const auto sooner = add_concert(2, Won{3000}, year{2026} / 12 / 1, "Sooner");
+  const auto quiet = add_concert(0, Won{1}, year{2026} / 12 / 15, "Quiet");
+  const auto paid_later = hold(later, 1, user, kT0, 5min);
+  ASSERT_TRUE(paid_later);
+  ASSERT_TRUE(sell(*paid_later, kT0));
+  ASSERT_TRUE(hold(later, 2, user, kT0, 10min));  // live at kT0 + 5min
+  ASSERT_TRUE(hold(later, 3, user, kT0, 1min));   // lapsed by then
+  const auto released = hold(later, 4, user, kT0, 10min);
+  ASSERT_TRUE(released);
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.release_seat(*released, kT0); }));
+  const auto paid_sooner = hold(sooner, 2, user, kT0, 5min);
+  ASSERT_TRUE(paid_sooner);
+  ASSERT_TRUE(sell(*paid_sooner, kT0 + 1min));
+
+  const auto sales = query([&](store::Tx& tx) { return tx.concerts.sales(kT0 + 5min); });
+  ASSERT_EQ(sales.size(), 3u);
+  EXPECT_EQ(sales[0].concert.id, sooner);
+  EXPECT_EQ(sales[0].concert.name, "Sooner");
+  EXPECT_EQ(sales[0].concert.date, year{2026} / 12 / 1);
+  EXPECT_EQ(sales[0].seat_count, 2);
+  EXPECT_EQ(sales[0].sold, 1);
+  EXPECT_EQ(sales[0].held, 0);
+  EXPECT_EQ(sales[0].holds_total, 1);
+  EXPECT_EQ(sales[0].revenue, Won{3000});
+  EXPECT_EQ(sales[1].concert.id, quiet);
+  EXPECT_EQ(sales[1].seat_count, 0);
+  EXPECT_EQ(sales[1].sold + sales[1].held + sales[1].holds_total, 0);
+  EXPECT_EQ(sales[1].revenue, Won{0});
+  EXPECT_EQ(sales[2].concert.id, later);
+  EXPECT_EQ(sales[2].seat_count, 5);
+  EXPECT_EQ(sales[2].sold, 1);
+  EXPECT_EQ(sales[2].held, 1);
+  EXPECT_EQ(sales[2].holds_total, 4);
+  EXPECT_EQ(sales[2].revenue, Won{1000});
+  // The live hold lapses too: held counts holds live at the given time.
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.concerts.sales(kT0 + 10min); })[2].held, 0);
+}
+
 }  // namespace
 }  // namespace concertd::contract

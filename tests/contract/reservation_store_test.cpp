@@ -136,6 +136,57 @@ TEST_P(ReservationStore, FindOfUnknownIdIsEmpty) {
   EXPECT_FALSE(query([&](store::Tx& tx) { return tx.reservations.find(ReservationId::random()); }));
 }
 
+TEST_P(ReservationStore, OfUserListsTheUsersNewestFirstWithTheirConcerts) {
+  const auto user = add_user();
+  const auto other = add_user();
+  const auto spring = add_concert(3, Won{1500}, std::chrono::year{2027} / 3 / 21, "Spring");
+  const auto winter = add_concert(3, Won{4200}, std::chrono::year{2026} / 12 / 24, "Winter");
+  const auto first = hold(spring, 1, user, kT0, 5min);
+  const auto second = hold(winter, 2, user, kT0 + 1s, 5min);
+  const auto third = hold(spring, 3, user, kT0 + 2s, 5min);
+  ASSERT_TRUE(first && second && third);
+  ASSERT_TRUE(hold(spring, 2, other, kT0 + 3s, 5min));
+  commit([&](store::Tx& tx) {
+    tx.reservations.set_status(second->id, ReservationStatus::kConfirmed);
+    return true;
+  });
+
+  const auto listed = query([&](store::Tx& tx) { return tx.reservations.of_user(user, 10); });
+  ASSERT_EQ(listed.size(), 3u);
+  EXPECT_EQ(listed[0].reservation.id, third->id);
+  EXPECT_EQ(listed[1].reservation.id, second->id);
+  EXPECT_EQ(listed[2].reservation.id, first->id);
+  const auto& winter_row = listed[1];
+  EXPECT_EQ(winter_row.reservation.user, user);
+  EXPECT_EQ(winter_row.reservation.concert, winter);
+  EXPECT_EQ(winter_row.reservation.seat_number, 2);
+  EXPECT_EQ(winter_row.reservation.price, Won{4200});
+  EXPECT_EQ(winter_row.reservation.status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(winter_row.reservation.created_at, kT0 + 1s);
+  EXPECT_EQ(winter_row.reservation.expires_at, kT0 + 1s + 5min);
+  EXPECT_EQ(winter_row.concert_name, "Winter");
+  EXPECT_EQ(winter_row.concert_date, std::chrono::year{2026} / 12 / 24);
+  EXPECT_EQ(listed[0].concert_name, "Spring");
+  EXPECT_EQ(listed[0].concert_date, std::chrono::year{2027} / 3 / 21);
+}
+
+TEST_P(ReservationStore, OfUserReturnsAtMostTheLimitNewestFirst) {
+  const auto user = add_user();
+  const auto concert = add_concert(5);
+  std::vector<ReservationId> ids;
+  for (std::int32_t seat = 1; seat <= 5; ++seat) {
+    const auto held = hold(concert, seat, user, kT0 + std::chrono::seconds{seat}, 5min);
+    ASSERT_TRUE(held);
+    ids.push_back(held->id);
+  }
+  const auto listed = query([&](store::Tx& tx) { return tx.reservations.of_user(user, 2); });
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].reservation.id, ids[4]);
+  EXPECT_EQ(listed[1].reservation.id, ids[3]);
+  EXPECT_TRUE(
+      query([&](store::Tx& tx) { return tx.reservations.of_user(add_user(), 10); }).empty());
+}
+
 TEST_P(ReservationStore, SetStatusIsStored) {
   const auto user = add_user();
   const auto concert = add_concert();

@@ -87,5 +87,22 @@ TEST_P(SettingsStore, PutIfAbsentKeepsTheFirstValue) {
   EXPECT_EQ(query([&](store::Tx& tx) { return tx.settings.get("other"); }), "");
 }
 
+TEST_P(SettingsStore, PutReplacesTheValue) {
+  commit([&](store::Tx& tx) {
+    tx.settings.put("admission.paused", "true");
+    return true;
+  });
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.settings.get("admission.paused"); }), "true");
+  commit([&](store::Tx& tx) {
+    tx.settings.put("admission.paused", "false");
+    return true;
+  });
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.settings.get("admission.paused"); }), "false");
+  EXPECT_EQ(
+      commit([&](store::Tx& tx) { return tx.settings.put_if_absent("admission.paused", "x"); }),
+      "false");
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.settings.get("admission.admit_rate"); }));
+}
+
 }  // namespace
 }  // namespace concertd::contract

@@ -27,6 +27,8 @@ class Reservations : public OnEveryStore {};
 class Balance : public OnEveryStore {};
 class Payments : public OnEveryStore {};
 class Protocol : public OnEveryStore {};
+// The operator's API beyond creating concerts: sales and admission controls.
+class Admin : public OnEveryStore {};
 // Signals and restarts of the server on its database.
 class Lifecycle : public OnEveryStore {};
 
@@ -38,6 +40,7 @@ CONCERTD_ON_EVERY_STORE(Reservations);
 CONCERTD_ON_EVERY_STORE(Balance);
 CONCERTD_ON_EVERY_STORE(Payments);
 CONCERTD_ON_EVERY_STORE(Protocol);
+CONCERTD_ON_EVERY_STORE(Admin);
 CONCERTD_ON_EVERY_STORE(Lifecycle);
 
 // A fresh account, charged with `money` (when > 0) and ACTIVE in the queue.
@@ -776,6 +779,225 @@ TEST_P(Reservations, UnknownReservationIs404) {
   EXPECT_TRUE(is_problem(http.del("/api/v1/reservations/" + fresh_uuid(), a.access), 404, {}));
   const auto bad = get_reservation(http, "not-a-uuid", a.access);
   EXPECT_TRUE(bad.status == 400 || bad.status == 404) << bad.describe();
+}
+
+std::string reservations_path(const Account& a) {
+  return "/api/v1/users/" + a.id + "/reservations";
+}
+
+TEST_P(Reservations, UserListsOwnReservationsNewestFirstWithTheirConcerts) {
+  ServerProcess server(on_store({.hold_ttl = 3}));
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http, 2000);
+  auto b = ready_fan(server, http);
+  const auto spring = create_concert(http, 2, 1500, "2099-03-01", "Spring Gala");
+  const auto winter = create_concert(http, 2, 2000, "2099-12-01", "Winter Gala");
+  const auto lapsing = hold_ok(http, spring, 1, a.queue);
+  const auto paid = hold_ok(http, winter, 2, a.queue);
+  ASSERT_TRUE(has_status(pay(http, paid, 2000, a.queue), 201));
+  (void)hold_ok(http, spring, 2, b.queue);
+
+  const auto listed = http.get(reservations_path(a), a.access);
+  ASSERT_TRUE(has_status(listed, 200));
+  ASSERT_EQ(listed.array().size(), 2U) << listed.describe();
+  const auto& newest = listed.array()[0].as_object();
+  EXPECT_EQ(newest.at("reservationId").as_string(), paid);
+  EXPECT_EQ(newest.at("concertId").as_string(), winter);
+  EXPECT_EQ(newest.at("concertName").as_string(), "Winter Gala");
+  EXPECT_EQ(newest.at("date").as_string(), "2099-12-01");
+  EXPECT_EQ(newest.at("seatNumber").as_int64(), 2);
+  EXPECT_EQ(newest.at("status").as_string(), "CONFIRMED");
+  EXPECT_EQ(newest.at("price").as_int64(), 2000);
+  EXPECT_EQ(newest.at("expiresAt").as_string(),
+            get_reservation(http, paid, a.access).str("expiresAt"));
+  const auto& oldest = listed.array()[1].as_object();
+  EXPECT_EQ(oldest.at("reservationId").as_string(), lapsing);
+  EXPECT_EQ(oldest.at("concertName").as_string(), "Spring Gala");
+  EXPECT_EQ(oldest.at("date").as_string(), "2099-03-01");
+  EXPECT_EQ(oldest.at("status").as_string(), "HELD");
+
+  // Once the hold lapses the list reads EXPIRED, as the single read does.
+  EXPECT_TRUE(eventually(
+      [&] { return get_reservation(http, lapsing, a.access).str("status") == "EXPIRED"; }, 10s));
+  const auto later = http.get(reservations_path(a), a.access);
+  ASSERT_TRUE(has_status(later, 200));
+  ASSERT_EQ(later.array().size(), 2U) << later.describe();
+  EXPECT_EQ(later.array()[1].as_object().at("status").as_string(), "EXPIRED");
+}
+
+TEST_P(Reservations, ListIsOnlyForTheUsersOwnAccessToken) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http);
+  const auto b = make_account(server.port());
+  const auto concert = create_concert(http, 1, 1000);
+  (void)hold_ok(http, concert, 1, a.queue);
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a), b.access), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a), a.queue), 401, "INVALID_TOKEN"));
+  EXPECT_TRUE(is_problem(http.get(reservations_path(a)), 401, "INVALID_TOKEN"));
+  EXPECT_TRUE(
+      is_problem(http.get("/api/v1/users/not-a-uuid/reservations", a.access), 403, "FORBIDDEN"));
+  const auto none = http.get(reservations_path(b), b.access);
+  ASSERT_TRUE(has_status(none, 200));
+  EXPECT_TRUE(none.array().empty()) << none.describe();
+}
+
+// Admin
+
+const Headers& admin_key() {
+  static const Headers headers{{"X-Admin-Key", std::string(kAdminKey)}};
+  return headers;
+}
+
+TEST_P(Admin, SalesReportCountsSeatsSoldHeldHoldsAndRevenueByDate) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  auto a = ready_fan(server, http, 5000);
+  auto b = ready_fan(server, http);
+  const auto later = create_concert(http, 3, 1500, "2099-09-01", "Later Gala");
+  const auto sooner = create_concert(http, 2, 2000, "2099-03-01", "Sooner Gala");
+  const auto paid = hold_ok(http, later, 1, a.queue);
+  (void)hold_ok(http, later, 2, a.queue);
+  ASSERT_TRUE(has_status(pay(http, paid, 1500, a.queue), 201));
+  const auto cancelled = hold_ok(http, sooner, 1, b.queue);
+  ASSERT_TRUE(has_status(http.del("/api/v1/reservations/" + cancelled, b.access), 200));
+
+  const auto r = http.get("/api/v1/admin/sales", {}, admin_key());
+  ASSERT_TRUE(has_status(r, 200));
+  ASSERT_EQ(r.array().size(), 2U) << r.describe();
+  const auto& first = r.array()[0].as_object();
+  EXPECT_EQ(first.at("concertId").as_string(), sooner);
+  EXPECT_EQ(first.at("concertName").as_string(), "Sooner Gala");
+  EXPECT_EQ(first.at("date").as_string(), "2099-03-01");
+  EXPECT_EQ(first.at("seatCount").as_int64(), 2);
+  EXPECT_EQ(first.at("sold").as_int64(), 0);
+  EXPECT_EQ(first.at("held").as_int64(), 0);
+  EXPECT_EQ(first.at("holdsTotal").as_int64(), 1);
+  EXPECT_EQ(first.at("revenue").as_int64(), 0);
+  const auto& second = r.array()[1].as_object();
+  EXPECT_EQ(second.at("concertId").as_string(), later);
+  EXPECT_EQ(second.at("seatCount").as_int64(), 3);
+  EXPECT_EQ(second.at("sold").as_int64(), 1);
+  EXPECT_EQ(second.at("held").as_int64(), 1);
+  EXPECT_EQ(second.at("holdsTotal").as_int64(), 2);
+  EXPECT_EQ(second.at("revenue").as_int64(), 1500);
+}
+
+TEST_P(Admin, SalesReportRequiresTheKey) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/sales"), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/sales", {}, {{"X-Admin-Key", "wrong"}}), 403,
+                         "FORBIDDEN"));
+}
+
+Response patch_queue(HttpClient& http, const json::value& body,
+                     const Headers& headers = admin_key()) {
+  return http.send(verb::patch, "/api/v1/admin/queue", json::serialize(body), "application/json",
+                   headers);
+}
+
+TEST_P(Admin, QueueSettingsStartAtTheFlagsAndPatchChangesThem) {
+  ServerProcess server(on_store({.max_active = 500, .admit_rate = 50}));
+  HttpClient http(server.port());
+  auto a = make_account(server.port());
+  join_queue(http, a);
+  wait_active(http, a.queue);
+  const auto before = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(before, 200));
+  EXPECT_EQ(before.json, json::parse(R"({"paused":false,"admitRate":50,"maxActive":500,)"
+                                     R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << before.describe();
+
+  const auto rate = patch_queue(http, {{"admitRate", 20}});
+  ASSERT_TRUE(has_status(rate, 200));
+  EXPECT_EQ(rate.json, json::parse(R"({"paused":false,"admitRate":20,"maxActive":500,)"
+                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << rate.describe();
+  const auto both = patch_queue(http, {{"paused", true}, {"maxActive", 7}});
+  ASSERT_TRUE(has_status(both, 200));
+  EXPECT_EQ(both.json, json::parse(R"({"paused":true,"admitRate":20,"maxActive":7,)"
+                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+      << both.describe();
+  EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, both.json);
+  // One audit line per change, without the key.
+  const auto log = server.log();
+  EXPECT_NE(log.find(R"("event":"audit","action":"queue_update")"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find(R"("paused":true,"admitRate":20,"maxActive":7)"), std::string::npos) << log;
+  EXPECT_EQ(log.find(kAdminKey), std::string::npos);
+}
+
+TEST_P(Admin, QueuePatchRejectsEmptyMistypedAndOutOfRangeValues) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  const auto before = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(before, 200));
+  for (const auto& body :
+       {R"({})", R"({"admitRate":0})", R"({"admitRate":1000001})", R"({"admitRate":"5"})",
+        R"({"admitRate":1.5})", R"({"maxActive":0})", R"({"maxActive":10000001})",
+        R"({"maxActive":-3})", R"({"paused":"yes"})", R"({"paused":1})",
+        R"({"paused":true,"admitRate":0})", R"([true])", R"(paused)"}) {
+    const auto r =
+        http.send(verb::patch, "/api/v1/admin/queue", body, "application/json", admin_key());
+    EXPECT_TRUE(is_problem(r, 400, "BAD_REQUEST")) << body;
+  }
+  EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, before.json);
+  EXPECT_TRUE(is_problem(http.get("/api/v1/admin/queue"), 403, "FORBIDDEN"));
+  EXPECT_TRUE(is_problem(patch_queue(http, {{"paused", true}}, {{"X-Admin-Key", "wrong"}}), 403,
+                         "FORBIDDEN"));
+  EXPECT_FALSE(http.get("/api/v1/admin/queue", {}, admin_key()).json.at("paused").as_bool());
+}
+
+TEST_P(Admin, PausedQueueKeepsFansWaitingInOrderAndResumeAdmitsThemFirstComeFirstServed) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  ASSERT_TRUE(has_status(patch_queue(http, {{"paused", true}, {"maxActive", 1}}), 200));
+  std::vector<Account> fans;
+  for (int i = 0; i < 3; ++i) fans.push_back(make_account(server.port()));
+  for (auto& fan : fans) {
+    const auto r = http.post("/api/v1/tokens", {{"userId", fan.id}}, fan.access);
+    ASSERT_TRUE(has_status(r, 201));
+    EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+    fan.queue = r.str("token");
+  }
+  // Several admission rounds (every 100 ms) pass: nobody is admitted or loses their place.
+  const auto deadline = std::chrono::steady_clock::now() + 600ms;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (std::size_t i = 0; i < fans.size(); ++i) {
+      const auto r = queue_status(http, fans[i].queue);
+      ASSERT_TRUE(has_status(r, 200));
+      EXPECT_EQ(r.str("status"), "WAITING") << r.describe();
+      EXPECT_EQ(r.integer("queuePosition"), static_cast<std::int64_t>(i) + 1) << r.describe();
+      EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+    }
+  }
+  ASSERT_TRUE(has_status(patch_queue(http, {{"paused", false}}), 200));
+  wait_active(http, fans[0].queue);
+  for (std::size_t i = 1; i < fans.size(); ++i) {
+    const auto r = queue_status(http, fans[i].queue);
+    EXPECT_EQ(r.str("status"), "WAITING") << r.describe();
+    EXPECT_EQ(r.integer("queuePosition"), static_cast<std::int64_t>(i)) << r.describe();
+    EXPECT_FALSE(r.object().at("paused").as_bool()) << r.describe();
+  }
+  ASSERT_TRUE(has_status(patch_queue(http, {{"maxActive", 3}}), 200));
+  wait_active(http, fans[1].queue);
+  wait_active(http, fans[2].queue);
+}
+
+TEST_P(Admin, QueueSettingsSurviveARestart) {
+  ServerProcess server(on_store({.max_active = 500}));
+  {
+    HttpClient http(server.port());
+    ASSERT_TRUE(has_status(patch_queue(http, {{"paused", true}, {"admitRate", 42}}), 200));
+  }
+  server.restart();
+  HttpClient http(server.port());
+  const auto r = http.get("/api/v1/admin/queue", {}, admin_key());
+  ASSERT_TRUE(has_status(r, 200));
+  EXPECT_TRUE(r.object().at("paused").as_bool()) << r.describe();
+  EXPECT_EQ(r.integer("admitRate"), 42);
+  EXPECT_EQ(r.integer("maxActive"), 500);  // never changed: still the flag's
 }
 
 // Balance

@@ -272,6 +272,50 @@ void Cluster::kill_admitter_under_load() {
   expect_invariants(db);
 }
 
+// A PATCH of the admission settings on one node is in force on every node within a second,
+// and a fan queued through another node waits while paused and is admitted on resume.
+TEST_F(Cluster, AdmissionChangeOnOneNodeIsAppliedByEveryNodeWithinASecond) {
+  start({.threads = 2});
+  const Headers key{{"X-Admin-Key", std::string(kAdminKey)}};
+  const auto settings_of = [&](std::size_t i) {
+    HttpClient via(node(i));
+    return via.get("/api/v1/admin/queue", {}, key);
+  };
+  const auto patch = [&](std::size_t i, std::string body) {
+    HttpClient via(node(i));
+    return via.send(beast::http::verb::patch, "/api/v1/admin/queue", std::move(body),
+                    "application/json", key);
+  };
+  ASSERT_TRUE(has_status(patch(1, R"({"paused":true,"admitRate":77})"), 200));
+  const auto patched_at = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < kNodes; ++i) {
+    EXPECT_TRUE(eventually(
+        [&] {
+          const auto r = settings_of(i);
+          return r.status == 200 && r.object().at("paused").as_bool() &&
+                 r.integer("admitRate") == 77;
+        },
+        1s))
+        << "node " << i << ": " << settings_of(i).describe();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - patched_at, 1s);
+
+  auto fan = make_account(node(2));
+  {
+    HttpClient via(node(2));
+    const auto r = via.post("/api/v1/tokens", {{"userId", fan.id}}, fan.access);
+    ASSERT_TRUE(has_status(r, 201));
+    fan.queue = r.str("token");
+  }
+  // Node 0 holds the admitter lease: paused there too, it admits nobody.
+  HttpClient poll(node(0));
+  EXPECT_FALSE(
+      eventually([&] { return queue_status(poll, fan.queue).str("status") != "WAITING"; }, 500ms));
+  EXPECT_TRUE(queue_status(poll, fan.queue).object().at("paused").as_bool());
+  ASSERT_TRUE(has_status(patch(2, R"({"paused":false})"), 200));
+  EXPECT_NO_THROW(wait_active(poll, fan.queue, 2s));
+}
+
 TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) { race_through_nginx_and_nodes(); }
 
 TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) { admit_in_queue_order_across_nodes(); }

@@ -57,6 +57,11 @@ TEST_P(Operating, MetricsCountRequestsAndSalesButNotReplays) {
   auto a = ready_fan(server, http, 5000);
   const auto concert = create_concert(http, 2, 1500);
   const auto rid = hold_ok(http, concert, 1, a.queue);
+  const auto during = http.get("/metrics").body;
+  EXPECT_EQ(sample(during, "concertd_holds_live"), 1.0);
+  EXPECT_EQ(sample(during, "concertd_queue_active"), 1.0);
+  EXPECT_EQ(sample(during, "concertd_queue_admit_rate"), 1000.0);
+  EXPECT_EQ(sample(during, "concertd_queue_paused"), 0.0);
   ASSERT_TRUE(has_status(pay(http, rid, 1500, a.queue, "pay-once"), 201));
   // The same payment again under its key: answered as before, and not a second sale.
   ASSERT_TRUE(has_status(pay(http, rid, 1500, a.queue, "pay-once"), 201));
@@ -67,6 +72,7 @@ TEST_P(Operating, MetricsCountRequestsAndSalesButNotReplays) {
   EXPECT_EQ(scrape.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const auto& text = scrape.body;
   EXPECT_EQ(sample(text, "concertd_holds_total"), 1.0);
+  EXPECT_EQ(sample(text, "concertd_holds_live"), 0.0);
   EXPECT_EQ(sample(text, "concertd_sales_total"), 1.0);
   EXPECT_EQ(sample(text, "concertd_revenue_won_total"), 1500.0);
   EXPECT_EQ(sample(text, "concertd_charges_total"), 1.0);
@@ -147,7 +153,7 @@ TEST_P(Operating, AccessAndAuditLogsNameRequestsButNoSecrets) {
   EXPECT_NE(log.find(R"("action":"login_failed")"), std::string::npos);
   EXPECT_NE(log.find(R"("username":")" + a.username + "\""), std::string::npos);
   EXPECT_NE(log.find(R"("action":"admin_denied")"), std::string::npos);
-  EXPECT_NE(log.find(R"("action":"concert_created")"), std::string::npos);
+  EXPECT_NE(log.find(R"("action":"concert_create")"), std::string::npos);
   for (const std::string& secret :
        {a.password, std::string("wrong-password-1"), a.access, a.queue, std::string(kAdminKey),
         std::string("guess-me"), std::string(kJwtSecret), std::string("7654321")}) {

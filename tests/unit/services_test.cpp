@@ -128,6 +128,25 @@ TEST_F(ServicesTest, LapsedHoldFreesTheSeatAndReadsExpired) {
   EXPECT_EQ(reservations_.get(first.id, held.id).value().status, ReservationStatus::kExpired);
 }
 
+TEST_F(ServicesTest, ListShowsTheFansReservationsNewestFirstWithLapsedHoldsExpired) {
+  const auto fan = active_fan();
+  const auto lapsing = hold(fan, 1).value();
+  clock_.advance(1s);
+  const auto live = hold(fan, 3).value();
+  ASSERT_TRUE(hold(active_fan(), 2));  // admitting another fan takes 1 s
+  clock_.advance(298s);                // the first hold lapsed now, the second has 1 s left
+
+  const auto listed = reservations_.list(fan.id);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].reservation.id, live.id);
+  EXPECT_EQ(listed[0].reservation.status, ReservationStatus::kHeld);
+  EXPECT_EQ(listed[0].reservation.price, Won{3000});
+  EXPECT_EQ(listed[0].concert_name, "Test Concert");
+  EXPECT_EQ(listed[1].reservation.id, lapsing.id);
+  EXPECT_EQ(listed[1].reservation.status, ReservationStatus::kExpired);
+  EXPECT_EQ(reservations_.get(fan.id, lapsing.id).value().status, ReservationStatus::kExpired);
+}
+
 TEST_F(ServicesTest, FifthHoldIsOverTheLimit) {
   const auto fan = active_fan();
   for (std::int32_t seat = 1; seat <= 4; ++seat) ASSERT_TRUE(hold(fan, seat));
@@ -318,6 +337,45 @@ TEST_F(ServicesTest, NodeShuttingDownHandsTheAdmitterLeaseOverAtOnce) {
   node_b.refresh();
   EXPECT_EQ(node_b.status(first).status, QueueStatus::kActive);
   EXPECT_EQ(node_b.status(second).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, AdmissionChangesApplyAtOnceAndSurviveARestart) {
+  const auto first = queued_fan();
+  const auto paused = queue_.change_admission({.paused = true, .admit_rate = 7, .max_active = {}});
+  ASSERT_TRUE(paused);
+  EXPECT_EQ(paused->settings,
+            (queue::AdmissionSettings{.paused = true, .admit_rate = 7, .max_active = 10}));
+  EXPECT_EQ(paused->counts.waiting, 1);
+  clock_.advance(5s);
+  EXPECT_EQ(queue_.admit(), 0u);
+  EXPECT_TRUE(queue_.status(first.queue_number).paused);
+
+  // Another process on the same store starts with the stored settings, the rest from its flags.
+  queue::QueueService restarted(*db_, clock_, {.max_active = 20, .admit_rate = 100});
+  restarted.restore();
+  EXPECT_EQ(restarted.admission().settings,
+            (queue::AdmissionSettings{.paused = true, .admit_rate = 7, .max_active = 20}));
+  ASSERT_TRUE(queue_.change_admission({.paused = false, .admit_rate = {}, .max_active = {}}));
+  EXPECT_EQ(queue_.admit(), 1u);
+  EXPECT_EQ(queue_.status(first.queue_number).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, AdmissionChangeOutOfRangeOrEmptyIsInvalidAndChangesNothing) {
+  using Change = queue::QueueService::AdmissionChange;
+  for (const Change& change : {Change{}, Change{.paused = true, .admit_rate = 0, .max_active = {}},
+                               Change{.paused = {}, .admit_rate = 1'000'001, .max_active = {}},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = 0},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = -1},
+                               Change{.paused = {}, .admit_rate = {}, .max_active = 10'000'001}}) {
+    EXPECT_EQ(queue_.change_admission(change).error().code, Errc::kInvalidArgument);
+  }
+  EXPECT_EQ(queue_.admission().settings,
+            (queue::AdmissionSettings{.paused = false, .admit_rate = 100, .max_active = 10}));
+  const auto edge =
+      queue_.change_admission({.paused = {}, .admit_rate = 1'000'000, .max_active = 10'000'000});
+  ASSERT_TRUE(edge);
+  EXPECT_EQ(edge->settings.admit_rate, 1'000'000u);
+  EXPECT_EQ(edge->settings.max_active, 10'000'000u);
 }
 
 TEST_F(ServicesTest, RestartKeepsTheWaitingRoom) {

@@ -33,7 +33,7 @@ class WaitingRoomTest : public ::testing::Test {
       ++reached;
       if (room_.abandoned(reached, clock_.now())) continue;
       admitted.push_back({reached, UserId(Uuid::random()), QueueStatus::kActive, clock_.now(),
-                          clock_.now() + room_.config().active_ttl});
+                          clock_.now() + room_.active_ttl()});
     }
     room_.on_admitted(admitted, reached, clock_.now());
     return admitted.size();
@@ -179,6 +179,63 @@ TEST_F(WaitingRoomTest, StaleRefreshKeepsWhatThisNodeAdmittedSince) {
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.counts().admitted_up_to, 2);
+}
+
+TEST_F(WaitingRoomTest, PausedRoomAdmitsNobodyAndKeepsEveryonesPlace) {
+  enqueue(3);
+  EXPECT_FALSE(room_.view(1, clock_.now()).paused);
+  room_.set_admission({.paused = true, .admit_rate = 2, .max_active = 3});
+  for (int i = 0; i < 5; ++i) {
+    clock_.advance(1s);
+    EXPECT_EQ(admit_round(), 0u);
+  }
+  for (std::int64_t number = 1; number <= 3; ++number) {
+    const auto view = room_.view(number, clock_.now());
+    EXPECT_EQ(view.status, QueueStatus::kWaiting);
+    EXPECT_EQ(view.position, number);
+    EXPECT_TRUE(view.paused);
+  }
+  EXPECT_EQ(room_.counts().admitted_up_to, 0);
+}
+
+TEST_F(WaitingRoomTest, ResumeAdmitsInQueueOrderFromWhereItStopped) {
+  enqueue(2);
+  clock_.advance(1s);
+  ASSERT_EQ(admit_round(), 2u);
+  room_.set_admission({.paused = true, .admit_rate = 2, .max_active = 10});
+  enqueue(3);
+  clock_.advance(10s);
+  ASSERT_EQ(admit_round(), 0u);
+  room_.set_admission({.paused = false, .admit_rate = 2, .max_active = 10});
+  EXPECT_FALSE(room_.view(3, clock_.now()).paused);
+  EXPECT_EQ(admit_round(), 2u);  // the rate's budget of one second, not ten
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(4, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(5, clock_.now()).status, QueueStatus::kWaiting);
+  EXPECT_EQ(room_.view(5, clock_.now()).position, 1);
+}
+
+TEST_F(WaitingRoomTest, RaisedAdmitRateAppliesToTheNextRound) {
+  enqueue(10);
+  clock_.advance(1s);
+  ASSERT_EQ(admit_round(), 2u);
+  room_.set_admission({.paused = false, .admit_rate = 5, .max_active = 10});
+  clock_.advance(1s);
+  EXPECT_EQ(admit_round(), 5u);
+  EXPECT_EQ(room_.view(8, clock_.now()).position, 1);
+}
+
+TEST_F(WaitingRoomTest, LoweredMaxActiveAppliesToTheNextRound) {
+  enqueue(5);
+  clock_.advance(1s);
+  ASSERT_EQ(admit_round(), 2u);
+  room_.set_admission({.paused = false, .admit_rate = 2, .max_active = 2});
+  clock_.advance(1s);
+  EXPECT_EQ(admit_round(), 0u);
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kWaiting);
+  room_.set_admission({.paused = false, .admit_rate = 2, .max_active = 3});
+  EXPECT_EQ(admit_round(), 1u);
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
 }
 
 TEST(WaitingRoom, ZeroAbandonAfterNeverSkipsAnyone) {

@@ -147,6 +147,17 @@ inline constexpr std::string_view kNextHoldLapse =  // concert, now
     "SELECT MIN(hold_expires_at) FROM seats"
     " WHERE concert_id = ? AND state = 'HELD' AND hold_expires_at > ?";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+// One pass over each concert's seats; its reservations and payments by index. SUM is
+// DECIMAL in MySQL: cast back to BIGINT.
+inline constexpr std::string_view kConcertSales =  // now
+    "SELECT c.id, c.name, c.date, COUNT(s.seat_number),"
+    " CAST(COALESCE(SUM(s.state = 'SOLD'), 0) AS SIGNED),"
+    " CAST(COALESCE(SUM(s.state = 'HELD' AND s.hold_expires_at > ?), 0) AS SIGNED),"
+    " (SELECT COUNT(*) FROM reservations r WHERE r.concert_id = c.id),"
+    " (SELECT CAST(COALESCE(SUM(p.amount), 0) AS SIGNED) FROM reservations r"
+    "  JOIN payments p ON p.reservation_id = r.id WHERE r.concert_id = c.id)"
+    " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
+    " GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write
 // settles races, and no value read earlier decides it. Neither MariaDB nor MySQL has
@@ -170,6 +181,11 @@ inline constexpr std::string_view kInsertReservation =
 inline constexpr std::string_view kFindReservation =
     "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
     " FROM reservations WHERE id = ?";
+// Newest first; the id orders reservations made in the same millisecond.
+inline constexpr std::string_view kReservationsOfUser =  // user, limit
+    "SELECT r.id, r.user_id, r.concert_id, r.seat_number, r.price, r.status, r.created_at,"
+    " r.expires_at, c.name, c.date FROM reservations r JOIN concerts c ON c.id = r.concert_id"
+    " WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
 inline constexpr std::string_view kReleaseSeat =  // concert, seat, reservation, now
     "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
     " hold_expires_at = NULL"
@@ -220,5 +236,8 @@ inline constexpr std::string_view kPurgeIdempotencyKeys =
 inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?";
 inline constexpr std::string_view kPutSettingIfAbsent =
     "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = name";
+// The value is bound twice (MySQL 8 deprecates VALUES() in the UPDATE clause).
+inline constexpr std::string_view kPutSetting =  // name, value, value
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = ?";
 
 }  // namespace concertd::store::mysql::queries

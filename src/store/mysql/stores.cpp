@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "store/mysql/queries.hpp"
+#include "store/rows.hpp"
 
 namespace concertd::store::mysql {
 namespace {
@@ -33,6 +34,12 @@ QueueEntry read_entry(const Query& row) {
                     .status = queue_status(row.text(2)),
                     .created_at = row.timestamp(3),
                     .expires_at = row.optional_timestamp(4)};
+}
+
+// LIMIT takes a signed 64-bit value here; anything larger means "all".
+std::int64_t limit_bound(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, static_cast<std::size_t>(INT64_MAX)));
 }
 
 std::size_t changed_rows(const Connection& conn) {
@@ -114,10 +121,7 @@ std::vector<QueueEntry> MysqlQueueStore::next_waiting(std::int64_t after, std::s
   std::vector<QueueEntry> out;
   if (limit == 0) return out;
   auto row = conn_.query(q::kNextWaiting);
-  // LIMIT takes a signed 64-bit value here; anything larger means "all".
-  const auto bound =
-      static_cast<std::int64_t>(std::min<std::size_t>(limit, static_cast<std::size_t>(INT64_MAX)));
-  row.bind(1, after).bind(2, bound);
+  row.bind(1, after).bind(2, limit_bound(limit));
   while (row.step()) out.push_back(read_entry(row));
   return out;
 }
@@ -224,6 +228,22 @@ std::optional<Timestamp> MysqlConcertStore::next_hold_lapse(ConcertId id, Timest
   return row.optional_timestamp(0);
 }
 
+std::vector<concerts::ConcertSales> MysqlConcertStore::sales(Timestamp now) {
+  auto row = conn_.query(q::kConcertSales);
+  row.bind(1, now);
+  std::vector<concerts::ConcertSales> out;
+  while (row.step()) {
+    out.push_back(
+        {.concert = {.id = row.id<ConcertId>(0), .name = row.text(1), .date = row.date(2)},
+         .seat_count = row.int64(3),
+         .sold = row.int64(4),
+         .held = row.int64(5),
+         .holds_total = row.int64(6),
+         .revenue = row.won(7)});
+  }
+  return out;
+}
+
 bool MysqlConcertStore::any() {
   auto row = conn_.query(q::kAnyConcert);
   return row.step() && row.int64(0) != 0;
@@ -276,14 +296,20 @@ std::optional<Reservation> MysqlReservationStore::find(ReservationId id) {
   auto row = conn_.query(q::kFindReservation);
   row.bind(1, id);
   if (!row.step()) return std::nullopt;
-  return Reservation{.id = row.id<ReservationId>(0),
-                     .user = row.id<UserId>(1),
-                     .concert = row.id<ConcertId>(2),
-                     .seat_number = static_cast<std::int32_t>(row.int64(3)),
-                     .price = row.won(4),
-                     .status = reservation_status(row.text(5)),
-                     .created_at = row.timestamp(6),
-                     .expires_at = row.timestamp(7)};
+  return store::read_reservation(row, &reservation_status);
+}
+
+std::vector<reservations::ReservationListing> MysqlReservationStore::of_user(UserId user,
+                                                                             std::size_t limit) {
+  auto row = conn_.query(q::kReservationsOfUser);
+  row.bind(1, user).bind(2, limit_bound(limit));
+  std::vector<reservations::ReservationListing> out;
+  while (row.step()) {
+    out.push_back({.reservation = store::read_reservation(row, &reservation_status),
+                   .concert_name = row.text(8),
+                   .concert_date = row.date(9)});
+  }
+  return out;
 }
 
 // Runs `sql` (release or sell) on the seat only while `r` holds it unexpired at `now`.
@@ -411,6 +437,10 @@ std::string MysqlSettingsStore::put_if_absent(std::string_view name, std::string
   auto stored = get(name);
   if (!stored) throw MysqlError(0, "mysql: setting vanished after insert");
   return *stored;
+}
+
+void MysqlSettingsStore::put(std::string_view name, std::string_view value) {
+  conn_.query(q::kPutSetting).bind_bytes(1, name).bind_bytes(2, value).bind_bytes(3, value).run();
 }
 
 void Session::set_isolation(Isolation isolation) {

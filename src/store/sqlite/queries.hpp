@@ -100,6 +100,16 @@ inline constexpr std::string_view kNextHoldLapse =
     "SELECT MIN(hold_expires_at) FROM seats"
     " WHERE concert_id = ?1 AND state = 'HELD' AND hold_expires_at > ?2";
 inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+// One pass over each concert's seats; its reservations and payments by index.
+inline constexpr std::string_view kConcertSales =
+    "SELECT c.id, c.name, c.date, COUNT(s.seat_number),"
+    " COALESCE(SUM(s.state = 'SOLD'), 0),"
+    " COALESCE(SUM(s.state = 'HELD' AND s.hold_expires_at > ?1), 0),"
+    " (SELECT COUNT(*) FROM reservations r WHERE r.concert_id = c.id),"
+    " (SELECT COALESCE(SUM(p.amount), 0) FROM reservations r"
+    "  JOIN payments p ON p.reservation_id = r.id WHERE r.concert_id = c.id)"
+    " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
+    " GROUP BY c.id ORDER BY c.date, c.name, c.id";
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write
 // settles races, and no value read earlier decides it.
@@ -119,6 +129,11 @@ inline constexpr std::string_view kInsertReservation =
 inline constexpr std::string_view kFindReservation =
     "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
     " FROM reservations WHERE id = ?1";
+// Newest first; the id orders reservations made in the same millisecond.
+inline constexpr std::string_view kReservationsOfUser =
+    "SELECT r.id, r.user_id, r.concert_id, r.seat_number, r.price, r.status, r.created_at,"
+    " r.expires_at, c.name, c.date FROM reservations r JOIN concerts c ON c.id = r.concert_id"
+    " WHERE r.user_id = ?1 ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
 inline constexpr std::string_view kReleaseSeat =
     "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
     " hold_expires_at = NULL"
@@ -167,5 +182,8 @@ inline constexpr std::string_view kPurgeIdempotencyKeys =
 inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?1";
 inline constexpr std::string_view kPutSettingIfAbsent =
     "INSERT INTO settings (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+inline constexpr std::string_view kPutSetting =
+    "INSERT INTO settings (name, value) VALUES (?1, ?2)"
+    " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 }  // namespace concertd::store::sqlite::queries

@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
 
+#include "store/rows.hpp"
 #include "store/sqlite/queries.hpp"
 
 namespace concertd::store::sqlite {
@@ -63,6 +65,12 @@ QueueEntry read_entry(const Query& row) {
                     .status = queue_status(row.text(2)),
                     .created_at = row.timestamp(3),
                     .expires_at = row.optional_timestamp(4)};
+}
+
+// LIMIT takes a signed 64-bit value; anything larger means "all".
+std::int64_t limit_bound(std::size_t limit) {
+  return static_cast<std::int64_t>(
+      std::min<std::size_t>(limit, static_cast<std::size_t>(INT64_MAX)));
 }
 
 std::size_t changed_rows(const Connection& conn) {
@@ -125,10 +133,7 @@ std::vector<QueueEntry> SqliteQueueStore::next_waiting(std::int64_t after, std::
   std::vector<QueueEntry> out;
   if (limit == 0) return out;
   auto row = conn_.query(q::kNextWaiting);
-  // LIMIT takes a signed 64-bit value; anything larger means "all".
-  const auto bound =
-      static_cast<std::int64_t>(std::min<std::size_t>(limit, static_cast<std::size_t>(INT64_MAX)));
-  row.bind(1, after).bind(2, bound);
+  row.bind(1, after).bind(2, limit_bound(limit));
   while (row.step()) out.push_back(read_entry(row));
   return out;
 }
@@ -225,6 +230,23 @@ std::optional<Timestamp> SqliteConcertStore::next_hold_lapse(ConcertId id, Times
   return row.optional_timestamp(0);
 }
 
+std::vector<concerts::ConcertSales> SqliteConcertStore::sales(Timestamp now) {
+  auto row = conn_.query(q::kConcertSales);
+  row.bind(1, now);
+  std::vector<concerts::ConcertSales> out;
+  while (row.step()) {
+    out.push_back({.concert = {.id = row.id<ConcertId>(0),
+                               .name = row.text(1),
+                               .date = parse_date(row.text(2))},
+                   .seat_count = row.int64(3),
+                   .sold = row.int64(4),
+                   .held = row.int64(5),
+                   .holds_total = row.int64(6),
+                   .revenue = row.won(7)});
+  }
+  return out;
+}
+
 bool SqliteConcertStore::any() {
   auto row = conn_.query(q::kAnyConcert);
   return row.step() && row.int64(0) != 0;
@@ -276,14 +298,20 @@ std::optional<Reservation> SqliteReservationStore::find(ReservationId id) {
   auto row = conn_.query(q::kFindReservation);
   row.bind(1, id);
   if (!row.step()) return std::nullopt;
-  return Reservation{.id = row.id<ReservationId>(0),
-                     .user = row.id<UserId>(1),
-                     .concert = row.id<ConcertId>(2),
-                     .seat_number = static_cast<std::int32_t>(row.int64(3)),
-                     .price = row.won(4),
-                     .status = reservation_status(row.text(5)),
-                     .created_at = row.timestamp(6),
-                     .expires_at = row.timestamp(7)};
+  return store::read_reservation(row, &reservation_status);
+}
+
+std::vector<reservations::ReservationListing> SqliteReservationStore::of_user(UserId user,
+                                                                              std::size_t limit) {
+  auto row = conn_.query(q::kReservationsOfUser);
+  row.bind(1, user).bind(2, limit_bound(limit));
+  std::vector<reservations::ReservationListing> out;
+  while (row.step()) {
+    out.push_back({.reservation = store::read_reservation(row, &reservation_status),
+                   .concert_name = row.text(8),
+                   .concert_date = parse_date(row.text(9))});
+  }
+  return out;
 }
 
 // Runs `sql` (release or sell) on the seat only while `r` holds it unexpired at `now`.
@@ -416,6 +444,10 @@ std::string SqliteSettingsStore::put_if_absent(std::string_view name, std::strin
   auto stored = get(name);
   if (!stored) throw SqliteError(SQLITE_INTERNAL, "sqlite: setting vanished after insert");
   return *stored;
+}
+
+void SqliteSettingsStore::put(std::string_view name, std::string_view value) {
+  conn_.query(q::kPutSetting).bind(1, name).bind(2, value).run();
 }
 
 Session::Session(const std::string& path, Connection::Role role,

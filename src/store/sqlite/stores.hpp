@@ -59,6 +59,7 @@ class SqliteConcertStore final : public concerts::ConcertStore {
   [[nodiscard]] std::optional<std::vector<concerts::SeatView>> seats(ConcertId id,
                                                                      Timestamp now) override;
   [[nodiscard]] std::optional<Timestamp> next_hold_lapse(ConcertId id, Timestamp now) override;
+  [[nodiscard]] std::vector<concerts::ConcertSales> sales(Timestamp now) override;
   [[nodiscard]] bool any() override;
 
  private:
@@ -75,6 +76,8 @@ class SqliteReservationStore final : public reservations::ReservationStore {
   [[nodiscard]] std::int64_t live_holds(UserId user, Timestamp now) override;
   void insert(const reservations::Reservation& reservation) override;
   [[nodiscard]] std::optional<reservations::Reservation> find(ReservationId id) override;
+  [[nodiscard]] std::vector<reservations::ReservationListing> of_user(UserId user,
+                                                                      std::size_t limit) override;
   [[nodiscard]] bool release_seat(const reservations::Reservation& reservation,
                                   Timestamp now) override;
   [[nodiscard]] bool sell_seat(const reservations::Reservation& reservation,
@@ -127,6 +130,7 @@ class SqliteSettingsStore final : public SettingsStore {
   explicit SqliteSettingsStore(Connection& conn) : conn_(conn) {}
   [[nodiscard]] std::optional<std::string> get(std::string_view name) override;
   [[nodiscard]] std::string put_if_absent(std::string_view name, std::string_view value) override;
+  void put(std::string_view name, std::string_view value) override;
 
  private:
   Connection& conn_;
