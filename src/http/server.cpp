@@ -320,8 +320,9 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     connection->idle = false;
     if (header_error) {
       if (auto failure = read_failure(header_error, options.body_limit)) {
-        // No header to take an id from: a fresh one.
-        const std::string id(request_id(*state, {}, id_buffer));
+        // The client's id if its line was read before the failure (a body over the limit
+        // is refused once the header is complete), else a fresh one.
+        const std::string id(request_id(*state, parser.get()["X-Request-Id"], id_buffer));
         co_await reply_and_linger(state, connection, std::move(*failure), id, 11);
       }
       break;
