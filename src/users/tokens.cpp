@@ -130,8 +130,20 @@ struct Verified {
   std::optional<std::int64_t> number;  // the "qn" claim
 };
 
+// How far ahead of this node's clock a token's "nbf" and "iat" may be: nodes' clocks differ
+// by a little, and a token issued by one is used on another within milliseconds.
+constexpr std::int64_t kLeewaySeconds = 30;
+
+// A time claim that must, when present, be an integer no later than now + the leeway.
+bool time_claim_ok(const boost::json::object& claims, std::string_view name, std::int64_t now) {
+  if (!claims.contains(name)) return true;
+  const auto value = int_claim(claims, name);
+  return value && *value <= now + kLeewaySeconds;
+}
+
 // Checks what every token of ours has and returns its subject and queue number. `keyed`
-// is the HMAC state after our key.
+// is the HMAC state after our key. "exp" is required; "nbf" and "iat", when present, may
+// not be in the future (beyond kLeewaySeconds), as RFC 7519 4.1.4-6 has them.
 Result<Verified> verify(const crypto_auth_hmacsha256_state& keyed, std::string_view token,
                         std::string_view kind, Timestamp now) {
   const auto first_dot = token.find('.');
@@ -168,8 +180,11 @@ Result<Verified> verify(const crypto_auth_hmacsha256_state& keyed, std::string_v
   if (claims == nullptr) return invalid_token("token signature or format is invalid");
 
   if (string_claim(*claims, "typ") != kind) return invalid_token("wrong kind of token");
+  const auto seconds = epoch_seconds(now);
   const auto exp = int_claim(*claims, "exp");
-  if (!exp || *exp <= epoch_seconds(now)) return invalid_token("token expired");
+  if (!exp || *exp <= seconds) return invalid_token("token expired");
+  if (!time_claim_ok(*claims, "nbf", seconds)) return invalid_token("token not valid yet");
+  if (!time_claim_ok(*claims, "iat", seconds)) return invalid_token("token issued in the future");
   const auto user = UserId::parse(string_claim(*claims, "sub"));
   if (!user) return invalid_token("token has no valid subject");
   return Verified{*user, int_claim(*claims, "qn")};

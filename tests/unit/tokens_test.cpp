@@ -107,6 +107,29 @@ TEST_F(TokensTest, AccessTokenExpiresAfterAnHour) {
   EXPECT_EQ(tokens_.verify_access(token).error().code, Errc::kInvalidToken);
 }
 
+TEST_F(TokensTest, NotBeforeAndIssuedAtInTheFutureAreRejectedBeyondTheLeeway) {
+  const auto now =
+      std::chrono::floor<std::chrono::seconds>(clock_.now()).time_since_epoch().count();
+  const auto with = [&](std::string_view claim, std::int64_t at) {
+    return hand_made(kHeader, payload(R"("typ":"queue","exp":9999999999,"qn":7,")" +
+                                      std::string(claim) + "\":" + std::to_string(at)));
+  };
+  for (const std::string_view claim : {"nbf", "iat"}) {
+    EXPECT_TRUE(tokens_.verify_queue(with(claim, now - 60))) << claim;
+    EXPECT_TRUE(tokens_.verify_queue(with(claim, now + 30))) << claim << ": within the leeway";
+    const auto ahead = tokens_.verify_queue(with(claim, now + 3600));
+    ASSERT_FALSE(ahead) << claim;
+    EXPECT_EQ(ahead.error().code, Errc::kInvalidToken);
+    // Becomes valid once the clock gets there.
+    clock_.advance(3600s);
+    EXPECT_TRUE(tokens_.verify_queue(with(claim, now + 3600))) << claim;
+    clock_.advance(-3600s);
+  }
+  // Present but not an integer: rejected like a malformed exp.
+  EXPECT_FALSE(tokens_.verify_queue(
+      hand_made(kHeader, payload(R"("typ":"queue","exp":9999999999,"qn":7,"nbf":"soon")"))));
+}
+
 TEST_F(TokensTest, HandMadeTokenIsAcceptedLikeOurOwn) {
   const auto claims =
       tokens_.verify_queue(hand_made(kHeader, payload(R"("typ":"queue","exp":9999999999,"qn":7)")));
