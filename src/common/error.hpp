@@ -62,4 +62,11 @@ class StoreUnavailable final : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Stored data that does not parse (e.g. an idempotency record's outcome): a broken
+// invariant no caller can fix, answered 500 and logged, never read as some default.
+class StoreCorrupt final : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace concertd

@@ -151,7 +151,8 @@ std::optional<std::chrono::year_month_day> parse_date(std::string_view text) {
   const auto year = number(0, 4);
   const auto month = number(5, 2);
   const auto day = number(8, 2);
-  if (!year || !month || !day || *year < 1) return std::nullopt;
+  // Both stores keep dates from 1000-01-01 (MariaDB's DATE starts there).
+  if (!year || !month || !day || *year < 1000) return std::nullopt;
   const std::chrono::year_month_day date{std::chrono::year(*year),
                                          std::chrono::month(static_cast<unsigned>(*month)),
                                          std::chrono::day(static_cast<unsigned>(*day))};
@@ -263,7 +264,10 @@ Result<NewConcert> new_concert_from_json(const json::object& object) {
   auto date_text = require_string(object, "date");
   if (!date_text) return date_text.error();
   auto date = parse_date(*date_text);
-  if (!date) return field_error("date", "must be a calendar date in YYYY-MM-DD form");
+  if (!date) {
+    return field_error("date",
+                       "must be a calendar date in YYYY-MM-DD form, 1000-01-01 to 9999-12-31");
+  }
   const json::value* listed = find(object, "seats");
   if (listed != nullptr && find(object, "seatCount") != nullptr) {
     return make_error(Errc::kInvalidArgument, "give either \"seats\" or \"seatCount\", not both");

@@ -10,9 +10,13 @@ namespace {
 
 constexpr std::chrono::hours kKeepKeys{48};
 
+// An idempotency record's balance, as charge() wrote it.
 Won parse_won(const std::string& text) {
   std::int64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < 0) {
+    throw StoreCorrupt("an idempotency record's balance does not parse");
+  }
   return Won{value};
 }
 

@@ -26,7 +26,9 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
       if (!earlier) return earlier.error();
       if (*earlier) {
         replayed = true;
-        return *PaymentId::parse(**earlier);
+        const auto id = PaymentId::parse(**earlier);
+        if (!id) throw StoreCorrupt("an idempotency record's payment id does not parse");
+        return *id;
       }
     }
     const auto reservation = tx.reservations.find(reservation_id);

@@ -1,5 +1,6 @@
 // A hold's countdown lapsing (concertd with --hold-ttl 3): the countdown reaches "Expired",
-// and paying then shows the HOLD_EXPIRED message; nothing is charged.
+// and paying then shows the HOLD_EXPIRED message; nothing is charged; my reservations reads
+// it as expired.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,15 @@ test('a lapsed hold counts down to expired and cannot be paid', async () => {
   // The lapsed hold can be removed.
   await held.getByRole('button', { name: 'Remove' }).click();
   await held.waitFor({ state: 'detached' });
+
+  // The server lists the lapsed hold as EXPIRED, and so does the page.
+  await page.locator('#nav-reservations').click();
+  const row = page.locator('[data-testid="reservation"]');
+  await row.first().waitFor();
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.getAttribute('data-status'), 'EXPIRED');
+  assert.equal(await row.locator('[data-testid="res-seat"]').textContent(), '5');
+  assert.equal(await row.locator('[data-testid="res-status"]').textContent(), 'Expired');
 
   assertNoProblems(problems);
   await context.close();

@@ -1,11 +1,12 @@
 // One fan's whole journey: sign up, log in, charge, queue, hold (by keyboard and by mouse),
-// cancel, pay, the confirmation and "my reservations"; the language toggle on the way.
+// cancel, pay, the confirmation and "my reservations" as the server lists them (also in a
+// fresh browser, in Korean); the language toggle on the way.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startConcertd, launchBrowser, openPage, shot, signUp, charge, seat, hold, fanName,
-  waitUntil, assertNoProblems,
+  waitUntil, assertNoProblems, apiCall, expectStatus, dismissToasts, holdsOverflow,
 } from './support.mjs';
 
 let server;
@@ -61,6 +62,7 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   await page.locator('#booking-title').filter({ hasText: concertName }).waitFor();
   await page.locator('#seat-map .seat--available').first().waitFor({ timeout: 15000 });
   await page.locator('#active-banner').filter({ hasText: /your turn/ }).waitFor();
+  const concertDate = (await page.locator('#booking-date').textContent()).trim();
   await shot(page, 'journey-04-seats');
 
   // Keyboard: Tab into the map lands on one seat; arrows move; Enter holds it.
@@ -78,10 +80,13 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   await hold(page, focused).waitFor({ state: 'detached' });
   await seat(page, focused).and(page.locator('.seat--available')).waitFor();
 
-  // Mouse: hold seat 100, watch its countdown run, pay.
+  // Mouse: hold seats 100 and 101, watch a countdown run, pay for 100 and keep 101 held.
   await seat(page, 100).click();
   const held = hold(page, 100);
   await held.waitFor();
+  await seat(page, 101).click();
+  await hold(page, 101).waitFor();
+  assert.deepEqual(await holdsOverflow(page), []);
   const countdown = held.locator('[data-testid="countdown"]');
   const before = await countdown.textContent();
   assert.match(before, /^\d+:\d\d$/);
@@ -90,7 +95,8 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   const price = Number(priceText.replace(/[^\d]/g, ''));
   assert.ok(price > 0);
   await page.evaluate(() => window.scrollTo(0, 0));
-  await shot(page, 'journey-05-hold');
+  await dismissToasts(page);
+  await shot(page, 'journey-05-hold', { doc: 'booking-desktop-seats' });
 
   await held.getByRole('button', { name: /^Pay/ }).click();
   const dialog = page.locator('#confirm-dialog');
@@ -98,14 +104,39 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   await dialog.getByText(`Seat 100 for ${concertName}`).waitFor();
   const left = (300000 - price).toLocaleString('en-US');
   await page.locator('[data-testid="balance"]').filter({ hasText: left }).waitFor();
-  await shot(page, 'journey-06-confirmation');
+  await dismissToasts(page);
+  await shot(page, 'journey-06-confirmation', { doc: 'booking-desktop-confirmation' });
 
+  // My reservations lists what the server lists, newest first: 101 held, 100 paid, the
+  // keyboard hold cancelled; each with its concert, date, price and status.
   await dialog.getByRole('button', { name: 'See my reservations' }).click();
-  const reservation = page.locator('[data-testid="reservation"]').filter({ hasText: concertName });
-  await reservation.first().waitFor();
-  assert.match(await reservation.first().textContent(), /100/);
-  assert.equal(await reservation.first().getAttribute('data-status'), 'CONFIRMED');
-  await shot(page, 'journey-07-reservations');
+  const login = expectStatus(await apiCall(server.url, 'POST', '/auth/login', { body: { username, password } }), 200);
+  const listed = expectStatus(await apiCall(server.url, 'GET', `/users/${login.userId}/reservations`, { token: login.accessToken }), 200);
+  assert.deepEqual(listed.map((r) => [r.seatNumber, r.status]), [[101, 'HELD'], [100, 'CONFIRMED'], [focused, 'CANCELLED']]);
+  const rows = page.locator('[data-testid="reservation"]');
+  await waitUntil(async () => (await rows.count()) === 3, { message: 'three reservations' });
+  const shown = await readReservations(page);
+  const label = { HELD: 'Held', CONFIRMED: 'Confirmed', CANCELLED: 'Cancelled' };
+  assert.deepEqual(shown, listed.map((r) => ({
+    id: r.reservationId, status: r.status, seat: String(r.seatNumber), concert: concertName, date: concertDate,
+    price: `₩${r.price.toLocaleString('en-US')}`, label: label[r.status],
+  })));
+  assert.equal(listed[1].price, price);
+  await page.locator('#reservations').scrollIntoViewIfNeeded();
+  await shot(page, 'journey-07-reservations', { fullPage: true, doc: 'booking-desktop-reservations' });
+
+  // A fresh browser (no memory of this tab), in Korean: the same list, from the server.
+  const other = await openPage(browser, server.url, { locale: 'ko-KR' });
+  await other.page.locator('#username').fill(username);
+  await other.page.locator('#password').fill(password);
+  await other.page.locator('#auth-submit').click();
+  const otherRows = other.page.locator('[data-testid="reservation"]');
+  await waitUntil(async () => (await otherRows.count()) === 3, { message: 'three reservations in the other browser' });
+  const shownKo = await readReservations(other.page);
+  assert.deepEqual(shownKo.map((r) => [r.id, r.status, r.seat]), shown.map((r) => [r.id, r.status, r.seat]));
+  assert.deepEqual(shownKo.map((r) => r.label), ['선점 중', '예매 완료', '취소']);
+  assertNoProblems(other.problems);
+  await other.context.close();
 
   // Paying closed the booking window; joining again shows seat 100 as this fan's.
   await page.locator('[data-testid="concert"]').first().getByRole('button', { name: 'Join the waiting room' }).click();
@@ -115,3 +146,14 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   assertNoProblems(problems);
   await context.close();
 });
+
+// The rows of "My reservations" as the fan reads them.
+function readReservations(page) {
+  return page.locator('[data-testid="reservation"]').evaluateAll((rows) => rows.map((li) => {
+    const text = (id) => li.querySelector(`[data-testid="${id}"]`).textContent.trim();
+    return {
+      id: li.dataset.id, status: li.dataset.status, seat: text('res-seat'), concert: text('res-concert'),
+      date: text('res-date'), price: text('res-price'), label: text('res-status'),
+    };
+  }));
+}

@@ -2,7 +2,7 @@
 // Chromium through playwright-core, screenshots, and condition waits (no fixed sleeps).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const binary = process.env.CONCERTD_BINARY || path.join(repoRoot, 'build/release/src/concertd');
 export const screenshotDir = process.env.SCREENSHOT_DIR || path.join(repoRoot, 'build/screenshots');
+// With DOC_SCREENSHOTS=1, the shots given a `doc` name are also written to docs/screenshots.
+const docDir = process.env.DOC_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs/screenshots') : null;
 export const adminKey = 'test-admin-key';
 export const phone = { width: 375, height: 812 };
 export const desktop = { width: 1280, height: 860 };
@@ -86,12 +88,52 @@ export async function openPage(browser, url, { viewport = desktop, locale = 'en-
   return { context, page, problems };
 }
 
-let shotCount = 0;
-// Saves a screenshot of the viewport (or the full page) as SCREENSHOT_DIR/<name>.png.
-export async function shot(page, name, { fullPage = false } = {}) {
+// Saves a screenshot of the viewport (or the full page) as SCREENSHOT_DIR/<name>.png, and as
+// docs/screenshots/<doc>.png when asked for (DOC_SCREENSHOTS=1).
+export async function shot(page, name, { fullPage = false, doc = null } = {}) {
   mkdirSync(screenshotDir, { recursive: true });
-  shotCount += 1;
-  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage, animations: 'disabled' });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage, animations: 'disabled' });
+  if (doc && docDir) copyFileSync(file, path.join(docDir, `${doc}.png`));
+}
+
+// Closes every toast through its × button, so that a picture shows what is under them.
+export async function dismissToasts(page) {
+  await page.locator('.toast-close').evaluateAll((buttons) => buttons.forEach((b) => b.click()));
+  await page.locator('.toast').first().waitFor({ state: 'detached' });
+}
+
+// What in the "Your holds" card sticks out: a hold outside the card's padding, a button outside
+// its hold's padding (so touching its edge), or a label wider than its button. [] when all fit.
+export async function holdsOverflow(page) {
+  return page.locator('#cart').evaluate((cart) => {
+    const problems = [];
+    const content = (node) => {
+      const r = node.getBoundingClientRect();
+      const s = getComputedStyle(node);
+      const px = (v) => parseFloat(v) || 0;
+      return {
+        left: r.left + px(s.borderLeftWidth) + px(s.paddingLeft),
+        right: r.right - px(s.borderRightWidth) - px(s.paddingRight),
+      };
+    };
+    const outside = (r, box) => r.left < box.left - 0.5 || r.right > box.right + 0.5;
+    const card = cart.getBoundingClientRect();
+    if (card.left < 0 || card.right > document.documentElement.clientWidth) problems.push('the card leaves the window');
+    for (const li of cart.querySelectorAll('[data-testid="hold"]')) {
+      const seat = li.dataset.seat;
+      if (outside(li.getBoundingClientRect(), content(cart))) problems.push(`hold ${seat} leaves the card`);
+      if (li.scrollWidth > li.clientWidth + 1) problems.push(`hold ${seat} scrolls sideways`);
+      const box = content(li);
+      for (const b of li.querySelectorAll('button')) {
+        if (!b.offsetParent) continue;
+        const r = b.getBoundingClientRect();
+        if (outside(r, box)) problems.push(`"${b.textContent}" of hold ${seat} at ${r.left}..${r.right} is outside ${box.left}..${box.right}`);
+        if (b.scrollWidth > b.clientWidth + 1) problems.push(`"${b.textContent}" of hold ${seat} is wider than its button`);
+      }
+    }
+    return problems;
+  });
 }
 
 // Polls `fn` until it returns a truthy value; returns it. Throws `message` after `timeout` ms.
@@ -159,4 +201,32 @@ export async function apiCall(base, method, route, { body, token, admin } = {}) 
 
 export function assertNoProblems(problems) {
   if (problems.length) throw new Error(`the page reported problems:\n${problems.join('\n')}`);
+}
+
+// Throws unless the API answered `status`; returns the body.
+export function expectStatus(answer, status, what = 'the API call') {
+  if (answer.status !== status) {
+    throw new Error(`${what} answered ${answer.status}, not ${status}: ${JSON.stringify(answer.body)}`);
+  }
+  return answer.body;
+}
+
+// A fan made through the API alone: signed up, logged in and charged `balance` won.
+export async function apiFan(base, { balance = 0, prefix = 'api' } = {}) {
+  const creds = { username: fanName(prefix), password: 'correct horse battery' };
+  expectStatus(await apiCall(base, 'POST', '/users', { body: creds }), 201, 'sign-up');
+  const login = expectStatus(await apiCall(base, 'POST', '/auth/login', { body: creds }), 200, 'login');
+  const fan = { ...creds, userId: login.userId, accessToken: login.accessToken };
+  if (balance) {
+    expectStatus(await apiCall(base, 'POST', `/users/${fan.userId}/balance`,
+      { token: fan.accessToken, body: { userId: fan.userId, amount: balance } }), 200, 'a charge');
+  }
+  return fan;
+}
+
+// The fan's place in the waiting room (POST /tokens): {token, status, queuePosition, ...}.
+export async function apiJoin(base, fan) {
+  const r = await apiCall(base, 'POST', '/tokens', { token: fan.accessToken, body: { userId: fan.userId } });
+  if (r.status !== 200 && r.status !== 201) expectStatus(r, 201, 'joining the queue');
+  return r.body;
 }

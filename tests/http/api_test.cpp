@@ -489,6 +489,23 @@ TEST_P(Concerts, AdminRejectsMalformedConcert) {
       400, {}));
 }
 
+// Dates both stores can keep: MariaDB's DATE starts at 1000-01-01 (it answered 500 before).
+TEST_P(Concerts, DatesOutsideTheYears1000To9999AreBadRequests) {
+  ServerProcess server(on_store());
+  HttpClient http(server.port());
+  const Headers key{{"X-Admin-Key", std::string(kAdminKey)}};
+  const auto create = [&](std::string_view date) {
+    return http.post("/api/v1/admin/concerts",
+                     {{"concertName", "Old"}, {"date", date}, {"seatCount", 1}, {"price", 1000}},
+                     {}, key);
+  };
+  EXPECT_TRUE(is_problem(create("0999-12-31"), 400, "BAD_REQUEST"));
+  EXPECT_TRUE(is_problem(create("0000-01-01"), 400, "BAD_REQUEST"));
+  EXPECT_TRUE(is_problem(create("10000-01-01"), 400, "BAD_REQUEST"));
+  EXPECT_TRUE(has_status(create("1000-01-01"), 201));
+  EXPECT_TRUE(has_status(create("9999-12-31"), 201));
+}
+
 TEST_P(Concerts, ListsUpcomingConcertsByDate) {
   ServerProcess server(on_store());
   HttpClient http(server.port());
@@ -922,8 +939,7 @@ TEST_P(Admin, QueueSettingsStartAtTheFlagsAndPatchChangesThem) {
   EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, both.json);
   // One audit line per change, without the key.
   const auto log = server.log();
-  EXPECT_NE(log.find(R"("event":"audit","action":"queue_update")"), std::string::npos)
-      << log;
+  EXPECT_NE(log.find(R"("event":"audit","action":"queue_update")"), std::string::npos) << log;
   EXPECT_NE(log.find(R"("paused":true,"admitRate":20,"maxActive":7)"), std::string::npos) << log;
   EXPECT_EQ(log.find(kAdminKey), std::string::npos);
 }

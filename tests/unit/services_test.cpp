@@ -228,6 +228,23 @@ TEST_F(ServicesTest, KeyedChargeRetryChargesOnce) {
   EXPECT_EQ(balances_.balance(fan.id).value(), Won{1400});
 }
 
+TEST_F(ServicesTest, UnparsableIdempotencyOutcomeIsAFaultNotAValue) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{10000}, std::nullopt));
+  const auto held = hold(fan, 1).value();
+  // Records as the services would have written them, with outcomes that do not parse.
+  const std::string pay_fingerprint = "pay|" + held.id.to_string() + "|2000";
+  const std::string charge_fingerprint = "charge|" + fan.id.to_string() + "|700";
+  db_->write([&](store::Tx& tx) {
+    tx.idempotency.insert(fan.id, "bad-pay", {pay_fingerprint, "not-a-uuid"}, clock_.now());
+    tx.idempotency.insert(fan.id, "bad-charge", {charge_fingerprint, "12x"}, clock_.now());
+    return true;
+  });
+  EXPECT_THROW((void)payments_.pay(fan.id, held.id, Won{2000}, "bad-pay"), StoreCorrupt);
+  EXPECT_THROW((void)balances_.charge(fan.id, Won{700}, "bad-charge"), StoreCorrupt);
+  EXPECT_EQ(balances_.balance(fan.id).value(), Won{10000});
+}
+
 TEST_F(ServicesTest, ChargeOutOfBoundsIsInvalidAmount) {
   const auto fan = queued_fan();
   EXPECT_EQ(balances_.charge(fan.id, Won{0}, std::nullopt).error().code, Errc::kInvalidAmount);
