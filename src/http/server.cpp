@@ -131,6 +131,33 @@ std::optional<Response> read_failure(const beast::error_code& ec, std::size_t bo
   return std::nullopt;
 }
 
+// RFC 9112 §6.1, §6.3 and §3.2: what a request's header must not be, so that we never
+// read its body (or the next request) differently from a proxy in front of us: a
+// Transfer-Encoding whose last coding is not chunked (the length cannot be known), one
+// with a Content-Length beside it, and an HTTP/1.1 request without exactly one valid Host.
+// A problem to answer (and close the connection after), or nullopt.
+std::optional<Response> header_problem(const RequestParser& parser) {
+  const auto& header = parser.get();
+  const auto bad = [](std::string_view detail) {
+    return std::optional(problem(Errc::kInvalidArgument, detail));
+  };
+  if (header.count(beast::http::field::transfer_encoding) > 0) {
+    if (header.count(beast::http::field::content_length) > 0) {
+      return bad("Transfer-Encoding and Content-Length together");
+    }
+    if (!parser.chunked()) return bad("the last transfer coding must be chunked");
+  }
+  if (header.version() >= 11) {
+    if (header.count(beast::http::field::host) != 1)
+      return bad("exactly one Host header is required");
+    const auto host = header[beast::http::field::host];
+    const auto authority = boost::urls::parse_authority(host);
+    if (!host.empty() && (!authority || authority->has_userinfo()))
+      return bad("malformed Host header");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 namespace detail {
@@ -325,6 +352,12 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
         const std::string id(request_id(*state, parser.get()["X-Request-Id"], id_buffer));
         co_await reply_and_linger(state, connection, std::move(*failure), id, 11);
       }
+      break;
+    }
+
+    if (auto refused = header_problem(parser)) {
+      const std::string id(request_id(*state, parser.get()["X-Request-Id"], id_buffer));
+      co_await reply_and_linger(state, connection, std::move(*refused), id, parser.get().version());
       break;
     }
 

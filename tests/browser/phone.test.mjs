@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startConcertd, launchBrowser, openPage, shot, signUp, charge, seat, hold,
-  fanName, documentFits, adminKey, phone, apiCall, waitUntil, assertNoProblems,
+  fanName, documentFits, adminKey, phone, apiCall, waitUntil, assertNoProblems, dismissToasts,
+  holdsOverflow,
 } from './support.mjs';
 
 let server;
@@ -44,7 +45,8 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await page.locator('#queue-state[data-status="WAITING"]').waitFor();
   assert.match(await page.locator('[data-testid="queue-position"]').textContent(), /^#1$/);
   assert.ok(await documentFits(page), 'waiting room fits');
-  await shot(page, 'phone-03-waiting');
+  await dismissToasts(page);
+  await shot(page, 'phone-03-waiting', { doc: 'booking-phone-waiting' });
 
   // The first fan buys a seat, which ends their turn: the phone fan is admitted.
   await apiCall(server.url, 'POST', `/users/${login.userId}/balance`, { token: login.accessToken, body: { userId: login.userId, amount: 200000 } });
@@ -71,8 +73,10 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await hold(page, 62).waitFor();
   await page.locator('#cart-bar').waitFor();
   assert.ok(await documentFits(page), 'holds fit');
-  await shot(page, 'phone-05-hold-bar');
+  await dismissToasts(page);
+  await shot(page, 'phone-05-hold-bar', { doc: 'booking-phone-seats' });
   await page.locator('#cart-bar-go').tap();
+  assert.deepEqual(await holdsOverflow(page), [], 'the hold fits its card');
   await hold(page, 62).getByRole('button', { name: /^Pay/ }).tap();
   await page.locator('#confirm-dialog').waitFor();
   assert.ok(await documentFits(page), 'confirmation fits');

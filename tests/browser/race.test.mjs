@@ -1,12 +1,13 @@
 // Two fans (two browser contexts, English and Korean) race for one seat: exactly one holds it;
 // the other reads SEAT_UNAVAILABLE in their own language and holds another seat. The winner
-// then meets HOLD_LIMIT and INSUFFICIENT_BALANCE, charges from the message and pays.
+// then meets HOLD_LIMIT and INSUFFICIENT_BALANCE, charges from the message and pays. At
+// 1280 px every hold card keeps its buttons inside, in both languages.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startConcertd, launchBrowser, openPage, shot, signUp, joinAndWaitForSeats, seat, hold, fanName,
-  waitUntil, apiCall, assertNoProblems,
+  waitUntil, apiCall, assertNoProblems, dismissToasts, holdsOverflow,
 } from './support.mjs';
 
 let server;
@@ -61,6 +62,12 @@ test('two fans race for one seat: one holds it, the other is told and picks anot
   await hold(loser.page, contested + 1).waitFor();
   assert.equal(await hold(loser.page, contested).count(), 0);
   await shot(loser.page, 'race-02-other-seat');
+  // The Korean fan's booking page, whichever seat they got: the map and a hold in Korean.
+  await seat(ko.page, contested).and(ko.page.locator('.seat--yours, .seat--taken')).waitFor();
+  await dismissToasts(ko.page);
+  assert.equal(await ko.page.locator('#cart-h').textContent(), '선점한 좌석');
+  await ko.page.locator('#cart-list [data-testid="hold"] .pay').filter({ hasText: /결제$/ }).first().waitFor();
+  await shot(ko.page, 'race-02-korean', { doc: 'booking-desktop-korean' });
 
   // The winner fills up to four holds; a fifth is refused with HOLD_LIMIT.
   for (const n of [20, 21, 22]) {
@@ -72,6 +79,8 @@ test('two fans race for one seat: one holds it, the other is told and picks anot
   await limit.waitFor();
   assert.match(await limit.textContent(), winner === ko ? /최대 4석까지/ : /at most 4 seats/);
   assert.equal(await hold(winner.page, 23).count(), 0);
+  assert.deepEqual(await holdsOverflow(winner.page), [], 'four holds fit their card');
+  assert.deepEqual(await holdsOverflow(loser.page), [], 'one hold fits its card');
   // With no balance, paying is refused with INSUFFICIENT_BALANCE and the hold stays.
   await hold(winner.page, contested).locator('.pay').click();
   const broke = winner.page.locator('#errors [data-code="INSUFFICIENT_BALANCE"]');

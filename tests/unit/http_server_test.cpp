@@ -246,6 +246,56 @@ TEST_F(HttpServerTest, OversizedBodyIs413AndOversizedHeaderIs431) {
   EXPECT_NE(big_header.find("HEADERS_TOO_LARGE"), std::string::npos);
 }
 
+// A body framed so that a proxy and we could read it differently is refused, and the
+// connection closed: its bytes are never read as a request of their own (smuggling).
+TEST_F(HttpServerTest, TransferEncodingNotEndingInChunkedIs400AndCloses) {
+  const std::string hidden = "GET /api/v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (const std::string_view coding : {"xchunked", "chunked, identity", "identity", "gzip"}) {
+    const std::string out =
+        raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + std::string(coding) +
+            "\r\n\r\n" + hidden);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << coding << ": " << out;
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << coding;
+    EXPECT_EQ(out.find("NOT_FOUND"), std::string::npos) << coding << ": the body was served";
+  }
+}
+
+TEST_F(HttpServerTest, TransferEncodingWithContentLengthIs400AndCloses) {
+  const std::string body = "0\r\n\r\n";
+  const std::string out =
+      raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+          "Content-Length: 5\r\n\r\n" +
+          body + "GET /api/v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
+  EXPECT_NE(out.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(out.find("NOT_FOUND"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ChunkedBodyIsRead) {
+  const std::string json = R"({"username":"nobody_here","password":"whatever-pass"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", json.size());
+  const std::string out =
+      raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n" +
+          std::string(size) + "\r\n" + json + "\r\n0\r\n\r\n");
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 401")) << out;
+  EXPECT_NE(out.find("BAD_CREDENTIALS"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, Http11NeedsExactlyOneWellFormedHost) {
+  for (const std::string& header :
+       {std::string(""), std::string("Host: a\r\nHost: b\r\n"), std::string("Host: user@evil\r\n"),
+        std::string("Host: a b\r\n")}) {
+    const std::string out = raw("GET /healthz HTTP/1.1\r\n" + header + "\r\n");
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << header << ": " << out;
+  }
+  EXPECT_TRUE(raw("GET /healthz HTTP/1.1\r\nHost: [::1]:8080\r\nConnection: close\r\n\r\n")
+                  .starts_with("HTTP/1.1 200"));
+  // HTTP/1.0 had no Host.
+  EXPECT_TRUE(raw("GET /healthz HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200"));
+}
+
 TEST_F(HttpServerTest, MalformedRequestIs400) {
   const std::string out = raw("NOT HTTP AT ALL\r\n\r\n");
   EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
