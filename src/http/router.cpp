@@ -170,6 +170,9 @@ net::awaitable<Response> handle_request(Context ctx, Request req) {
   const auto start = std::chrono::steady_clock::now();
   RequestNotes notes;
   ctx.notes = &notes;
+  // HEAD is GET without the body (RFC 9110 §9.3.2): the server leaves the body out.
+  const verb asked = req.method;
+  if (asked == verb::head) req.method = verb::get;
   std::optional<std::size_t> route;
   bool path_known = false;
   for (std::size_t i = 0; i < kRoutes.size(); ++i) {
@@ -201,6 +204,7 @@ net::awaitable<Response> handle_request(Context ctx, Request req) {
     response = problem(problems::kNotFound, "no such endpoint");
   }
   add_request_id(response, req.id);
+  req.method = asked;
   record(ctx, req, series, label, response, start);
   co_return response;
 }

@@ -69,9 +69,9 @@ std::string describe(const net::ip::tcp::endpoint& endpoint) {
 
 // Writes `response` into `out` as Beast's serializer would (same fields, in the same
 // order), so that a response is one buffer built without allocations in a string the
-// connection reuses.
+// connection reuses. Without the body for a HEAD request (its Content-Length stays).
 void serialize(const Response& response, std::string_view request_id, unsigned version,
-               bool keep_alive, std::string& out) {
+               bool keep_alive, bool with_body, std::string& out) {
   out.clear();
   out += "HTTP/";
   out += static_cast<char>('0' + version / 10);
@@ -109,7 +109,7 @@ void serialize(const Response& response, std::string_view request_id, unsigned v
     out += "\r\n";
   }
   out += "\r\n";
-  out += response.body;
+  if (with_body) out += response.body;
 }
 
 // The problem to answer a failed read with; nullopt: close without a word (the client
@@ -262,7 +262,7 @@ net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
                                       std::string request_id, unsigned version) {
   std::string out;
   add_request_id(response, request_id);
-  serialize(response, request_id, version, false, out);
+  serialize(response, request_id, version, false, true, out);
   connection->stream.expires_after(state->options.read_timeout);
   auto [write_error, written] =
       co_await net::async_write(connection->stream, net::buffer(out), kTuple);
@@ -397,7 +397,8 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     Response response = co_await handle_request(ctx, std::move(*req));
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();
-    serialize(response, id, message.version(), keep_alive, out);
+    serialize(response, id, message.version(), keep_alive,
+              message.method() != beast::http::verb::head, out);
     connection->stream.expires_after(options.read_timeout);
     auto [write_error, written] =
         co_await net::async_write(connection->stream, net::buffer(out), kTuple);

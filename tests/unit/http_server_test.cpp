@@ -251,9 +251,9 @@ TEST_F(HttpServerTest, OversizedBodyIs413AndOversizedHeaderIs431) {
 TEST_F(HttpServerTest, TransferEncodingNotEndingInChunkedIs400AndCloses) {
   const std::string hidden = "GET /api/v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n";
   for (const std::string_view coding : {"xchunked", "chunked, identity", "identity", "gzip"}) {
-    const std::string out =
-        raw("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + std::string(coding) +
-            "\r\n\r\n" + hidden);
+    const std::string out = raw(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + std::string(coding) +
+        "\r\n\r\n" + hidden);
     EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << coding << ": " << out;
     EXPECT_NE(out.find("Connection: close"), std::string::npos) << coding;
     EXPECT_EQ(out.find("NOT_FOUND"), std::string::npos) << coding << ": the body was served";
@@ -294,6 +294,24 @@ TEST_F(HttpServerTest, Http11NeedsExactlyOneWellFormedHost) {
                   .starts_with("HTTP/1.1 200"));
   // HTTP/1.0 had no Host.
   EXPECT_TRUE(raw("GET /healthz HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200"));
+}
+
+// HEAD answers as GET would, without the body, so that the next response on the
+// connection is read as one.
+TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
+  const std::string out =
+      raw("HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+          "HEAD /api/v1/nothing HTTP/1.1\r\nHost: t\r\n\r\n"
+          "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const std::string ok = "HTTP/1.1 200 OK\r\n";
+  ASSERT_TRUE(out.starts_with(ok)) << out;
+  EXPECT_NE(out.find("Content-Length: 15\r\n"), std::string::npos) << out;
+  const auto second = out.find("HTTP/1.1 404");
+  ASSERT_NE(second, std::string::npos) << out;
+  // The only body is the last response's.
+  EXPECT_EQ(out.find("{\"status\":\"ok\"}"), out.rfind("{\"status\":\"ok\"}"));
+  EXPECT_EQ(out.find("NOT_FOUND"), std::string::npos) << out;
+  EXPECT_TRUE(out.ends_with("{\"status\":\"ok\"}")) << out;
 }
 
 TEST_F(HttpServerTest, MalformedRequestIs400) {
