@@ -298,17 +298,34 @@ std::string_view request_id(State& state, std::string_view given, RequestIdBuffe
   return {buffer.data(), end};
 }
 
-// Builds the handler's view of `message`; nullopt when its target is not origin-form.
+// The request target in origin form ("/path?query"), or in absolute form
+// ("http://host/path?query", which RFC 9112 §3.2.2 has servers accept); nullopt otherwise.
+std::optional<boost::urls::url_view> parse_target(std::string_view text) {
+  if (text.starts_with('/')) {
+    auto origin = boost::urls::parse_origin_form(text);
+    return origin ? std::optional(*origin) : std::nullopt;
+  }
+  auto absolute = boost::urls::parse_absolute_uri(text);
+  if (!absolute || (absolute->scheme_id() != boost::urls::scheme::http &&
+                    absolute->scheme_id() != boost::urls::scheme::https)) {
+    return std::nullopt;
+  }
+  return *absolute;
+}
+
+// Builds the handler's view of `message`; nullopt when its target is neither
+// origin-form nor absolute-form.
 std::optional<Request> make_request(const HttpRequest& message, std::string_view id,
                                     std::string_view client) {
-  auto target = boost::urls::parse_origin_form(message.target());
+  auto target = parse_target(message.target());
   if (!target) return std::nullopt;
   Request req;
   req.id = id;
   req.client = client;
   req.method = message.method();
   req.target = *target;
-  req.path = target->encoded_path();
+  const std::string_view path = target->encoded_path();
+  req.path = path.empty() ? std::string_view("/") : path;
   req.authorization = message[beast::http::field::authorization];
   if (auto it = message.find("Idempotency-Key"); it != message.end()) {
     req.idempotency_key = it->value();

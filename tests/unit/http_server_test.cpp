@@ -314,6 +314,19 @@ TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
   EXPECT_TRUE(out.ends_with("{\"status\":\"ok\"}")) << out;
 }
 
+TEST_F(HttpServerTest, AbsoluteFormTargetIsServedLikeOriginForm) {
+  EXPECT_TRUE(raw("GET http://t/healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                  .starts_with("HTTP/1.1 200"));
+  const std::string missing =
+      raw("GET http://t:8080/api/v1/nothing?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_TRUE(missing.starts_with("HTTP/1.1 404")) << missing;
+  for (const char* target : {"ftp://t/healthz", "healthz", "*"}) {
+    const std::string out =
+        raw(std::string("GET ") + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << target << ": " << out;
+  }
+}
+
 TEST_F(HttpServerTest, MalformedRequestIs400) {
   const std::string out = raw("NOT HTTP AT ALL\r\n\r\n");
   EXPECT_TRUE(out.starts_with("HTTP/1.1 400")) << out;
