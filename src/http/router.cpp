@@ -139,15 +139,11 @@ void record(const Context& ctx, const Request& req, std::size_t series, std::str
       response.code);
 }
 
-// Runs the handler of `route`; its exceptions become 503 or 500 problems, logged once.
-net::awaitable<Response> run_handler(Context ctx, const Route& route, Request req) {
+// What a handler's exception is answered with: 503 for StoreUnavailable, else 500; logged.
+Response failure(const Request& req, const Route& route, const std::exception_ptr& error) {
   Response response;
   try {
-    if (const auto* sync = std::get_if<SyncHandler>(&route.handler)) {
-      response = (*sync)(ctx, req);
-    } else {
-      response = co_await std::get<AsyncHandler>(route.handler)(ctx, req);
-    }
+    std::rethrow_exception(error);
   } catch (const StoreUnavailable& e) {
     metrics::registry().store_unavailable.add();
     response = problem(problems::kUnavailable, "the database is unavailable; retry shortly");
@@ -159,7 +155,7 @@ net::awaitable<Response> run_handler(Context ctx, const Route& route, Request re
     response = problem(problems::kInternal, "an internal error occurred");
     log_failure(req, route.pattern, response, "unknown exception");
   }
-  co_return response;
+  return response;
 }
 
 }  // namespace
@@ -192,7 +188,19 @@ net::awaitable<Response> handle_request(Context ctx, Request req) {
   if (route) {
     series = *route;
     label = kRoutes[*route].pattern;
-    response = co_await run_handler(ctx, kRoutes[*route], req);
+    // In this frame, not a coroutine of its own: a status poll (sync) allocates none.
+    const Route& matched = kRoutes[*route];
+    std::exception_ptr error;
+    try {
+      if (const auto* sync = std::get_if<SyncHandler>(&matched.handler)) {
+        response = (*sync)(ctx, req);
+      } else {
+        response = co_await std::get<AsyncHandler>(matched.handler)(ctx, req);
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (error) response = failure(req, matched, error);
   } else if (path_known) {
     response = method_not_allowed(req.path);
   } else if (const auto* file =
