@@ -7,6 +7,8 @@
 #include <limits>
 #include <thread>
 
+#include "queue/waiting_room.hpp"
+
 #ifdef CONCERTD_WITH_MYSQL
 #include "store/mysql/url.hpp"
 #endif
@@ -124,9 +126,9 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
   } else if (flag == "--active-ttl") {
     return seconds(config.active_ttl);
   } else if (flag == "--max-active") {
-    return count(config.max_active, 10'000'000);
+    return count(config.max_active, queue::kMaxActiveLimit);
   } else if (flag == "--admit-rate") {
-    return count(config.admit_rate, 1'000'000);
+    return count(config.admit_rate, queue::kMaxAdmitRate);
   } else if (flag == "--threads") {
     return count(config.threads, 256);
   } else if (flag == "--web-root") {
