@@ -159,8 +159,9 @@ void QueueService::resign() {
 void QueueService::refresh() {
   const auto now = clock_.now();
   const std::lock_guard lock(admission_mutex_);
+  const auto departures = room_.departures();
   const auto stored = read_room(db_, now, defaults_);
-  room_.refresh(stored.snapshot, now);
+  room_.refresh(stored.snapshot, now, departures);
   room_.set_admission(stored.settings);
 }
 

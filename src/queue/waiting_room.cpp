@@ -47,14 +47,27 @@ void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
   last_round_at_ = now;
 }
 
-void WaitingRoom::refresh(const QueueSnapshot& snapshot, Timestamp now) {
+void WaitingRoom::refresh(const QueueSnapshot& snapshot, Timestamp now,
+                          std::uint64_t departures_before_read) {
   const std::lock_guard lock(mutex_);
   advance_locked(snapshot.admitted_up_to);
   std::erase_if(active_, [&](const auto& item) { return item.first <= snapshot.admitted_up_to; });
   for (const auto& entry : snapshot.active) {
+    // Read before its user paid here: the snapshot still shows it ACTIVE.
+    if (const auto it = departed_.find(entry.number);
+        it != departed_.end() && it->second > departures_before_read) {
+      continue;
+    }
     if (entry.expires_at) active_.emplace(entry.number, Active{entry.user, *entry.expires_at});
   }
+  // Departures before the read are in the snapshot (their entries are no longer ACTIVE).
+  std::erase_if(departed_, [&](const auto& item) { return item.second <= departures_before_read; });
   extend_locked(snapshot.last_number, now);
+}
+
+std::uint64_t WaitingRoom::departures() const {
+  const std::lock_guard lock(mutex_);
+  return departures_;
 }
 
 void WaitingRoom::on_enqueued(std::int64_t number, Timestamp now) {
@@ -146,7 +159,12 @@ void WaitingRoom::on_admitted(const std::vector<QueueEntry>& admitted, std::int6
 
 void WaitingRoom::on_left(UserId user) {
   const std::lock_guard lock(mutex_);
-  std::erase_if(active_, [user](const auto& item) { return item.second.user == user; });
+  ++departures_;
+  std::erase_if(active_, [&](const auto& item) {
+    if (item.second.user != user) return false;
+    departed_[item.first] = departures_;
+    return true;
+  });
 }
 
 WaitingRoom::Counts WaitingRoom::counts() const {

@@ -164,7 +164,7 @@ TEST_F(WaitingRoomTest, RefreshCatchesUpWithAdmissionsByAnotherNode) {
   enqueue(3);
   const UserId user(Uuid::random());
   room_.refresh({2, 5, {{2, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}},
-                clock_.now());
+                clock_.now(), room_.departures());
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(5, clock_.now()).position, 3);
@@ -175,10 +175,34 @@ TEST_F(WaitingRoomTest, StaleRefreshKeepsWhatThisNodeAdmittedSince) {
   enqueue(2);
   clock_.advance(1s);
   ASSERT_EQ(admit_round(), 2u);
-  room_.refresh({0, 2, {}}, clock_.now());  // read before the admission committed
+  room_.refresh({0, 2, {}}, clock_.now(), room_.departures());  // read before the round committed
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.counts().admitted_up_to, 2);
+}
+
+// A snapshot read before a payment here committed still shows the payer ACTIVE: applying
+// it after the payment must not bring the entry back (it read ACTIVE for up to a refresh
+// period on a shared store).
+TEST_F(WaitingRoomTest, StaleRefreshDoesNotBringBackAnEntryThatLeft) {
+  enqueue(2);
+  clock_.advance(1s);
+  ASSERT_GE(room_.admission_budget(clock_.now()), 2u);
+  const UserId payer(Uuid::random());
+  const UserId other(Uuid::random());
+  const std::vector<QueueEntry> active{
+      {1, payer, QueueStatus::kActive, clock_.now(), clock_.now() + 60s},
+      {2, other, QueueStatus::kActive, clock_.now(), clock_.now() + 60s}};
+  room_.on_admitted(active, 2, clock_.now());
+  const auto before_read = room_.departures();
+  room_.on_left(payer);  // paid while the snapshot was being read
+  room_.refresh({2, 2, active}, clock_.now(), before_read);
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
+  // A snapshot read after the payment no longer lists it, and is applied as read.
+  room_.refresh({2, 2, {active[1]}}, clock_.now(), room_.departures());
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.counts().active, 1u);
 }
 
 TEST_F(WaitingRoomTest, PausedRoomAdmitsNobodyAndKeepsEveryonesPlace) {
