@@ -7,7 +7,11 @@ if(CONCERTD_SANITIZE)
   if(CONCERTD_SANITIZE MATCHES "thread")
     # g++ 12 warns that TSan does not model std::atomic_thread_fence, which Asio uses.
     # With TSan's instrumentation at -O2 it also reports out-of-bounds copies inside
-    # std::string's operator+ that are not there (GCC PR 105651).
-    add_compile_options(-Wno-tsan -Wno-array-bounds -Wno-stringop-overflow)
+    # std::string's operator+ that are not there (GCC PR 105651), and it pairs Asio's
+    # awaitable frame allocation (aligned_alloc in its operator new) with the wrong
+    # deallocation once both are inlined (-Wmismatched-new-delete; the frame's own
+    # operator delete frees it with std::free, which is right).
+    add_compile_options(-Wno-tsan -Wno-array-bounds -Wno-stringop-overflow
+                        -Wno-mismatched-new-delete)
   endif()
 endif()

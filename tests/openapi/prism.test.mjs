@@ -836,10 +836,11 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
     }
   });
   test('a malformed request target: 400 BAD_REQUEST (direct)', async () => {
-    const raw = await rawRequest(concertd.base, 'GET http://example.com/api/v1/concerts HTTP/1.1\r\nHost: example.com\r\n\r\n');
+    // Neither origin-form nor absolute-form (which RFC 9112 has servers accept).
+    const raw = await rawRequest(concertd.base, 'GET ftp://example.com/api/v1/concerts HTTP/1.1\r\nHost: example.com\r\n\r\n');
     const [head, body] = raw.split('\r\n\r\n');
     assert.match(head, /^HTTP\/1\.1 400 /);
-    const res = { status: 400, headers: new Headers(Object.fromEntries(head.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]))), text: body, body: JSON.parse(body), method: 'GET', target: 'absolute-form', requestId: null };
+    const res = { status: 400, headers: new Headers(Object.fromEntries(head.split('\r\n').slice(1).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]))), text: body, body: JSON.parse(body), method: 'GET', target: 'ftp-uri', requestId: null };
     res.headers.delete('x-request-id'); // generated: none was sent
     checkProblem(res, 400, 'BAD_REQUEST');
   });
