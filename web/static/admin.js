@@ -1,7 +1,7 @@
 // The operator console: the waiting room's live figures and controls, holds and sales per
 // second, sales per concert, and new concerts, over /api/v1/admin/* (X-Admin-Key).
 
-import { api, isMissingEndpoint } from './api.js';
+import { api } from './api.js';
 import * as i18n from './i18n.js';
 import { byId, el, formMessage } from './ui.js';
 
@@ -9,7 +9,9 @@ const { t } = i18n;
 
 const kQueuePollMs = 1000;
 const kSalesPollMs = 2000;
-const kWindowMs = 5 * 60 * 1000; // the chart's span
+const kWindowMs = 5 * 60 * 1000;  // the chart's longest span
+const kMinSpanMs = 30 * 1000;     // its shortest: a console opened just now shows its first 30 s
+const kTickSteps = [10, 15, 30, 60, 120]; // seconds between time labels
 const kChart = { width: 800, height: 240, left: 44, right: 12, top: 14, bottom: 26 };
 
 const keyStore = {
@@ -25,9 +27,7 @@ const keyStore = {
 const state = {
   key: keyStore.get(),
   queue: null,
-  queueSupported: true,
   sales: null,
-  salesSupported: true,
   samples: [],       // {at, holds, sold}: sums over concerts
   rates: [],         // {at, holds, sales}: per second between consecutive samples
   lastApplied: null, // {at, body}
@@ -71,7 +71,8 @@ async function submitKey(event) {
   if (!key) { formMessage('key-error', () => t('error.FORBIDDEN.admin')); return; }
   byId('key-submit').disabled = true;
   try {
-    await verifyKey(key);
+    // The admin API answers FORBIDDEN to a wrong key.
+    await api('GET', '/admin/queue', { adminKey: key });
     state.key = key;
     keyStore.set(key);
     byId('admin-key').value = '';
@@ -82,24 +83,6 @@ async function submitKey(event) {
     formMessage('key-error', () => i18n.errorText(e, {}, 'admin'));
   } finally {
     byId('key-submit').disabled = false;
-  }
-}
-
-// Checks a key against the queue endpoint, or the sales one, or (on a concertd with
-// neither) a concert creation the server must reject as malformed once the key passes.
-async function verifyKey(key) {
-  for (const path of ['/admin/queue', '/admin/sales']) {
-    try {
-      await api('GET', path, { adminKey: key });
-      return;
-    } catch (e) {
-      if (!isMissingEndpoint(e)) throw e;
-    }
-  }
-  try {
-    await api('POST', '/admin/concerts', { adminKey: key, body: {} });
-  } catch (e) {
-    if (e.code === 'FORBIDDEN') throw e;
   }
 }
 
@@ -122,21 +105,26 @@ function startPolling() {
   pollSales();
 }
 
+// Bumped by every queue read and change: an answer older than the newest one is dropped (a
+// read sent before a PATCH must not show the settings from before it).
+let queueSeq = 0;
+
 async function pollQueue() {
   queueTimer = null;
   if (!state.key) return;
+  const seq = ++queueSeq;
   try {
-    state.queue = await api('GET', '/admin/queue', { adminKey: state.key });
-    state.queueSupported = true;
+    const queue = await api('GET', '/admin/queue', { adminKey: state.key });
+    if (seq === queueSeq) state.queue = queue;
     touch();
     formMessage('console-error', null);
   } catch (e) {
     if (e.code === 'FORBIDDEN') { rejectKey(e); return; }
-    if (isMissingEndpoint(e)) state.queueSupported = false;
-    else formMessage('console-error', () => i18n.errorText(e));
+    formMessage('console-error', () => i18n.errorText(e));
   }
   renderQueue();
-  if (state.key && state.queueSupported) queueTimer = setTimeout(pollQueue, kQueuePollMs);
+  clearTimeout(queueTimer); // one timer, even when two polls overlapped
+  if (state.key) queueTimer = setTimeout(pollQueue, kQueuePollMs);
 }
 
 async function pollSales() {
@@ -145,17 +133,16 @@ async function pollSales() {
   try {
     const sales = await api('GET', '/admin/sales', { adminKey: state.key });
     state.sales = sales;
-    state.salesSupported = true;
     addSample(sales);
     touch();
   } catch (e) {
     if (e.code === 'FORBIDDEN') { rejectKey(e); return; }
-    if (isMissingEndpoint(e)) state.salesSupported = false;
-    else formMessage('console-error', () => i18n.errorText(e));
+    formMessage('console-error', () => i18n.errorText(e));
   }
   renderSales();
   renderChart();
-  if (state.key && state.salesSupported) salesTimer = setTimeout(pollSales, kSalesPollMs);
+  clearTimeout(salesTimer);
+  if (state.key) salesTimer = setTimeout(pollSales, kSalesPollMs);
 }
 
 function touch() {
@@ -168,12 +155,8 @@ function touch() {
 
 function renderQueue() {
   const q = state.queue;
-  byId('queue-unsupported').hidden = state.queueSupported;
-  byId('queue-unsupported').textContent = t('admin.unsupported', { what: t('admin.unsupported.queue') });
-  byId('tiles').hidden = !state.queueSupported;
   const toggle = byId('toggle-pause');
-  toggle.disabled = !q || !state.queueSupported;
-  byId('apply').disabled = !state.queueSupported;
+  toggle.disabled = !q;
   if (!q) { toggle.textContent = t('admin.pause'); return; }
   const stateTile = byId('q-state');
   stateTile.textContent = q.paused ? t('admin.state.paused') : t('admin.state.running');
@@ -211,6 +194,7 @@ async function patchQueue(change, button) {
   button.disabled = true;
   try {
     const body = await api('PATCH', '/admin/queue', { adminKey: state.key, body: change });
+    queueSeq += 1;
     state.queue = body;
     state.lastApplied = { at: new Date(), body };
     for (const id of ['admit-rate', 'max-active']) delete byId(id).dataset.dirty;
@@ -259,12 +243,9 @@ function addSample(sales) {
 }
 
 function renderSales() {
-  byId('sales-unsupported').hidden = state.salesSupported;
-  byId('sales-unsupported').textContent = t('admin.unsupported', { what: t('admin.unsupported.sales') });
   const body = byId('sales-body');
   const foot = byId('sales-foot');
   const rows = state.sales || [];
-  byId('sales').hidden = !state.salesSupported;
   if (!rows.length) {
     body.replaceChildren(el('tr', {}, el('td', { colspan: '8', class: 'muted' }, t('admin.sales.empty'))));
     foot.replaceChildren();
@@ -292,7 +273,7 @@ function renderSales() {
   foot.replaceChildren(el('tr', {},
     el('th', { scope: 'row' }, t('admin.sales.total')),
     el('td', { class: 'date-col' }),
-    el('td', { class: 'num wide-col' }, i18n.number(total('sold'))),
+    el('td', { class: 'num wide-col', 'data-testid': 'total-sold' }, i18n.number(total('sold'))),
     el('td', { class: 'num wide-col' }, i18n.number(total('held'))),
     el('td', { class: 'num wide-col' }, i18n.number(total('seatCount'))),
     el('td', { class: 'num narrow-col' }, combined(total('sold'), total('held'), total('seatCount'))),
@@ -342,21 +323,27 @@ function renderChart() {
   const plotH = height - top - bottom;
   const now = Date.now();
   const rates = state.rates;
+  const first = state.samples.length ? state.samples[0].at : now;
+  const spanMs = Math.min(kWindowMs, Math.max(kMinSpanMs, now - first));
   const peakHolds = Math.max(0, ...rates.map((r) => r.holds));
   const peakSales = Math.max(0, ...rates.map((r) => r.sales));
   const yMax = niceMax(Math.max(peakHolds, peakSales));
-  const x = (at) => left + plotW * (1 - (now - at) / kWindowMs);
+  const x = (at) => left + plotW * (1 - (now - at) / spanMs);
   const y = (v) => top + plotH * (1 - v / yMax);
   const nodes = [];
   for (const f of [0, 0.5, 1]) {
     nodes.push(svg('line', { x1: left, x2: width - right, y1: y(yMax * f), y2: y(yMax * f), class: 'grid' }));
     nodes.push(svg('text', { x: left - 8, y: y(yMax * f) + 4, class: 'axis', 'text-anchor': 'end' }, fmtRate(yMax * f)));
   }
-  for (const minutes of width < 560 ? [5, 2, 0] : [5, 4, 3, 2, 1, 0]) {
-    const at = now - minutes * 60000;
-    const label = minutes === 0 ? t('admin.chart.now') : t('admin.chart.ago', { n: minutes });
-    const anchor = minutes === 5 ? 'start' : minutes === 0 ? 'end' : 'middle';
-    nodes.push(svg('text', { x: x(at), y: height - 6, class: 'axis', 'text-anchor': anchor }, label));
+  const maxTicks = width < 560 ? 2 : 6;
+  const spanS = spanMs / 1000;
+  const step = kTickSteps.find((s) => spanS / s <= maxTicks) || kTickSteps[kTickSteps.length - 1];
+  for (let ago = 0; ago <= spanS + 0.001; ago += step) {
+    const tx = x(now - ago * 1000);
+    const label = ago === 0 ? t('admin.chart.now')
+      : ago < 60 ? t('admin.chart.agoSec', { n: ago }) : t('admin.chart.ago', { n: ago / 60 });
+    const anchor = ago === 0 ? 'end' : tx - left < 40 ? 'start' : 'middle';
+    nodes.push(svg('text', { x: tx, y: height - 6, class: 'axis', 'text-anchor': anchor }, label));
   }
   for (const [field, cls] of [['holds', 'holds'], ['sales', 'sales']]) {
     if (rates.length < 1) break;
@@ -373,6 +360,7 @@ function renderChart() {
   chart.replaceChildren(...nodes);
   chart.dataset.peakHolds = String(peakHolds);
   chart.dataset.peakSales = String(peakSales);
+  chart.dataset.points = String(rates.length);
   const latest = rates[rates.length - 1] || { holds: 0, sales: 0 };
   byId('now-holds').textContent = fmtRate(latest.holds);
   byId('now-sales').textContent = fmtRate(latest.sales);
@@ -403,7 +391,7 @@ async function submitCreate(event) {
     const r = await api('POST', '/admin/concerts', { adminKey: state.key, body: { concertName, date, seatCount, price } });
     formMessage('created', () => t('admin.create.done', { name: concertName, id: r.concertId }));
     byId('c-name').value = '';
-    if (state.salesSupported) pollSales();
+    pollSales();
   } catch (e) {
     if (e.code === 'FORBIDDEN') { rejectKey(e); return; }
     formMessage('create-error', () => `${i18n.errorText(e)}${e.detail ? ` (${e.detail})` : ''}`);

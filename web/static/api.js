@@ -75,8 +75,3 @@ export async function api(method, path, { body, token, adminKey, idempotencyKey 
   }
   return data;
 }
-
-// Whether an error means "this endpoint is not on the server" (an older concertd).
-export function isMissingEndpoint(error) {
-  return error instanceof ApiError && (error.code === 'NOT_FOUND' || error.code === 'METHOD_NOT_ALLOWED');
-}

@@ -1,7 +1,7 @@
 // The booking page: accounts, balance, concerts, the waiting room, the seat map, holds,
 // payments and my reservations, over the concertd API (docs/contract.md).
 
-import { api, ApiError, newKey, serverNow, isMissingEndpoint } from './api.js';
+import { api, ApiError, newKey, serverNow } from './api.js';
 import * as i18n from './i18n.js';
 import { toast, clearErrors, clearNotices, formMessage, byId, el } from './ui.js';
 
@@ -39,9 +39,7 @@ const state = {
   seats: null,                       // the seat list of state.concertId
   seatsFor: null,
   holds: new Map((storage.get('holds') || []).map((h) => [h.reservationId, h])),
-  reservations: null,
-  reservationsLocal: false,
-  known: storage.get('known') || [], // reservation ids made in this tab (fallback history)
+  reservations: null,                // GET /users/{userId}/reservations, newest first
   paid: new Set(storage.get('paid') || []), // "concertId:seat" the fan bought
   pending: new Set(),                // seats with a hold request in flight
   justPaid: false,
@@ -52,7 +50,6 @@ const state = {
 function saveHolds() {
   storage.set('holds', [...state.holds.values()].map(({ busy, ...h }) => h));
   storage.set('paid', [...state.paid]);
-  storage.set('known', state.known);
 }
 function saveQueue() { storage.set('queue', state.queue); }
 
@@ -176,13 +173,12 @@ function logOut(message = false) {
   state.queue = null;
   state.holds.clear();
   state.paid.clear();
-  state.known = [];
   state.reservations = null;
   state.seats = null;
   state.seatsFor = null;
   byId('seat-map').replaceChildren();
   delete byId('seat-map').dataset.key;
-  for (const key of ['session', 'queue', 'holds', 'paid', 'known', 'concertId']) storage.set(key, null);
+  for (const key of ['session', 'queue', 'holds', 'paid', 'concertId']) storage.set(key, null);
   clearErrors();
   renderAccount();
   formMessage('auth-error', null);
@@ -743,7 +739,6 @@ async function holdSeat(seatNumber) {
       attempt: null,
     };
     state.holds.set(hold.reservationId, hold);
-    if (!state.known.includes(hold.reservationId)) state.known.unshift(hold.reservationId);
     saveHolds();
     seat.available = false;
     clearErrors();
@@ -790,7 +785,7 @@ function renderCart() {
 
 function buildHold(h) {
   const pay = el('button', { type: 'button', class: 'btn btn-primary pay' });
-  const cancel = el('button', { type: 'button', class: 'btn btn-ghost cancel' });
+  const cancel = el('button', { type: 'button', class: 'btn cancel' });
   pay.addEventListener('click', () => payHold(h.reservationId));
   cancel.addEventListener('click', () => cancelHold(h.reservationId));
   return el('li', { class: 'hold', 'data-id': h.reservationId, 'data-seat': String(h.seatNumber), 'data-testid': 'hold' },
@@ -826,6 +821,7 @@ function updateHold(li, h) {
   pay.disabled = Boolean(h.busy);
   pay.textContent = h.busy ? t('cart.paying') : h.attempt ? t('cart.retry') : t('cart.pay', { price: i18n.money(h.price) });
   cancel.textContent = lapsed ? t('cart.remove') : t('cart.cancel');
+  cancel.setAttribute('aria-label', t(lapsed ? 'cart.remove.label' : 'cart.cancel.label', { n: h.seatNumber }));
   cancel.disabled = Boolean(h.busy);
   li.querySelector('.hold-note').textContent = h.attempt ? t('cart.uncertain') : '';
 }
@@ -962,23 +958,12 @@ function showConfirmation(h, result) {
 
 async function loadReservations() {
   if (!access()) return;
-  let list;
   try {
-    list = await api('GET', `/users/${state.session.userId}/reservations`, { token: access() });
-    state.reservationsLocal = false;
+    state.reservations = await api('GET', `/users/${state.session.userId}/reservations`, { token: access() });
   } catch (e) {
-    if (sessionLost(e)) return;
-    if (!isMissingEndpoint(e)) { report(e); return; }
-    // An older concertd: the reservations made in this tab, one by one.
-    state.reservationsLocal = true;
-    const found = await Promise.all(state.known.map((id) =>
-      api('GET', `/reservations/${id}`, { token: access() }).catch(() => null)));
-    list = found.filter(Boolean);
+    if (!sessionLost(e)) report(e);
+    return;
   }
-  state.reservations = list.map((r) => {
-    const c = concertById(r.concertId);
-    return { ...r, concertName: r.concertName || (c ? c.concertName : ''), date: r.date || (c ? c.date : '') };
-  });
   for (const r of state.reservations) {
     if (r.status === 'CONFIRMED') state.paid.add(`${r.concertId}:${r.seatNumber}`);
     // Holds made in another tab (or before a reload that lost them) join the cart.
@@ -997,21 +982,27 @@ async function loadReservations() {
 
 function renderReservations() {
   const list = byId('res-list');
-  byId('res-note').hidden = !state.reservationsLocal;
   const rows = state.reservations || [];
   if (!rows.length) {
     list.replaceChildren(el('li', { class: 'muted res-empty' }, t('res.empty')));
     return;
   }
-  list.replaceChildren(...rows.map((r) => el('li', { class: 'res', 'data-testid': 'reservation', 'data-status': r.status },
-    el('div', { class: 'res-seat' },
-      el('span', { class: 'label' }, t('res.seat')),
-      el('strong', {}, String(r.seatNumber))),
-    el('div', { class: 'res-main' },
-      el('strong', {}, r.concertName || r.concertId),
-      el('span', { class: 'muted' }, r.date ? i18n.formatDate(r.date) : '')),
-    el('span', { class: 'res-price' }, i18n.money(r.price)),
-    el('span', { class: `badge badge--${String(r.status).toLowerCase()}` }, t(`res.status.${r.status}`)))));
+  list.replaceChildren(...rows.map((r) => {
+    // A live hold says until when it can be paid; the other states are final.
+    const until = r.status === 'HELD' && r.expiresAt
+      ? t('res.until', { time: i18n.formatTime(new Date(r.expiresAt)) }) : null;
+    return el('li', { class: `res res--${String(r.status).toLowerCase()}`, 'data-testid': 'reservation', 'data-status': r.status, 'data-id': r.reservationId },
+      el('div', { class: 'res-seat' },
+        el('span', { class: 'label' }, t('res.seat')),
+        el('strong', { 'data-testid': 'res-seat' }, String(r.seatNumber))),
+      el('div', { class: 'res-main' },
+        el('strong', { 'data-testid': 'res-concert' }, r.concertName),
+        el('span', { class: 'muted', 'data-testid': 'res-date' }, i18n.formatDate(r.date))),
+      el('span', { class: 'res-price', 'data-testid': 'res-price' }, i18n.money(r.price)),
+      el('span', { class: 'res-status' },
+        el('span', { class: `badge badge--${String(r.status).toLowerCase()}`, 'data-testid': 'res-status' }, t(`res.status.${r.status}`)),
+        until && el('span', { class: 'muted small' }, until)));
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------
