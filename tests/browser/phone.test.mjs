@@ -77,6 +77,7 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await shot(page, 'phone-05-hold-bar', { doc: 'booking-phone-seats' });
   await page.locator('#cart-bar-go').tap();
   assert.deepEqual(await holdsOverflow(page), [], 'the hold fits its card');
+  await shot(page, 'phone-05-holds', { doc: 'booking-phone-holds' });
   await hold(page, 62).getByRole('button', { name: /^Pay/ }).tap();
   await page.locator('#confirm-dialog').waitFor();
   assert.ok(await documentFits(page), 'confirmation fits');
