@@ -3,28 +3,17 @@
 // limits; then holds and sales driven through the API fill the holds/sales chart and the sales
 // table, on a desktop console and on a 375 px one.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startConcertd, launchBrowser, openPage, shot, signUp, charge, seat, hold, fanName, waitUntil,
+  useServerAndBrowser, openPage, shot, signUp, charge, seat, hold, fanName, waitUntil,
   apiCall, apiFan, apiJoin, expectStatus, adminKey, assertNoProblems, documentFits, desktop, phone,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startConcertd();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 async function openConsole(key = adminKey, options = {}) {
-  const op = await openPage(browser, `${server.url}/admin`, options);
+  const op = await openPage(env.browser, `${env.server.url}/admin`, options);
   await op.page.locator('#admin-key').fill(key);
   await op.page.locator('#key-submit').click();
   return op;
@@ -46,7 +35,7 @@ test('a wrong admin key is refused; the right one opens the console and creates 
   await page.locator('#c-price').fill('77000');
   await page.getByRole('button', { name: 'Create concert' }).click();
   await page.locator('#created').filter({ hasText: /Created “NewJeans Fan Meeting”/ }).waitFor();
-  const concerts = await apiCall(server.url, 'GET', '/concerts');
+  const concerts = await apiCall(env.server.url, 'GET', '/concerts');
   const created = concerts.body.find((c) => c.concertName === 'NewJeans Fan Meeting');
   assert.ok(created, 'the new concert is listed');
   assert.equal(created.availableSeats, 50);
@@ -70,10 +59,10 @@ test('the operator pauses and resumes admission while a fan waits', async () => 
   await console_.getByRole('button', { name: 'Pause admission' }).click();
   await admission.filter({ hasText: 'Paused' }).waitFor();
   await console_.locator('[data-testid="applied"]').filter({ hasText: /admission Paused/ }).waitFor();
-  assert.equal(expectStatus(await apiCall(server.url, 'GET', '/admin/queue', { admin: true }), 200).paused, true);
+  assert.equal(expectStatus(await apiCall(env.server.url, 'GET', '/admin/queue', { admin: true }), 200).paused, true);
 
   // A fan joins while admission is paused: WAITING, with the organiser's note.
-  const fan = await openPage(browser, server.url);
+  const fan = await openPage(env.browser, env.server.url);
   await signUp(fan.page, fanName('paused'));
   await charge(fan.page, 300000);
   await fan.page.locator('[data-testid="concert"] button').first().click();
@@ -82,7 +71,7 @@ test('the operator pauses and resumes admission while a fan waits', async () => 
   assert.match(await fan.page.locator('[data-testid="queue-position"]').textContent(), /^#1$/);
   // The server says the same to the fan's queue token.
   const queueToken = await fan.page.evaluate(() => JSON.parse(sessionStorage.getItem('concertd.queue')).token);
-  const status = expectStatus(await apiCall(server.url, 'GET', '/queue/status', { token: queueToken }), 200);
+  const status = expectStatus(await apiCall(env.server.url, 'GET', '/queue/status', { token: queueToken }), 200);
   assert.equal(status.status, 'WAITING');
   assert.equal(status.paused, true);
   await shot(fan.page, 'console-02-fan-waiting-paused');
@@ -93,12 +82,12 @@ test('the operator pauses and resumes admission while a fan waits', async () => 
   await console_.locator('#max-active').fill('500');
   await console_.getByRole('button', { name: 'Apply' }).click();
   await console_.locator('[data-testid="applied"]').filter({ hasText: /admit rate 50\/s, max active 500/ }).waitFor();
-  const settings = expectStatus(await apiCall(server.url, 'GET', '/admin/queue', { admin: true }), 200);
+  const settings = expectStatus(await apiCall(env.server.url, 'GET', '/admin/queue', { admin: true }), 200);
   assert.deepEqual([settings.paused, settings.admitRate, settings.maxActive], [true, 50, 500]);
   await console_.locator('#q-rate').filter({ hasText: '50/s' }).waitFor();
   await console_.locator('#q-max').filter({ hasText: /^500$/ }).waitFor();
   // Still paused: nobody was admitted in the meantime.
-  assert.equal(expectStatus(await apiCall(server.url, 'GET', '/queue/status', { token: queueToken }), 200).status, 'WAITING');
+  assert.equal(expectStatus(await apiCall(env.server.url, 'GET', '/queue/status', { token: queueToken }), 200).status, 'WAITING');
   await shot(console_, 'console-03-paused');
 
   await console_.getByRole('button', { name: 'Resume admission' }).click();
@@ -134,24 +123,24 @@ test('holds and sales fill the chart and the sales table, on a desktop and on a 
       waitUntil(async () => (await points(page)) > before[i], { message: 'a new point on the chart' })));
   };
 
-  const concerts = expectStatus(await apiCall(server.url, 'GET', '/concerts'), 200);
+  const concerts = expectStatus(await apiCall(env.server.url, 'GET', '/concerts'), 200);
   const seatsOf = new Map();
   for (const c of concerts.slice(0, 2)) {
-    const seats = expectStatus(await apiCall(server.url, 'GET', `/concerts/${c.concertId}/seats`), 200);
+    const seats = expectStatus(await apiCall(env.server.url, 'GET', `/concerts/${c.concertId}/seats`), 200);
     seatsOf.set(c.concertId, seats.filter((s) => s.available));
   }
   // Eight fans admitted: six hold and pay, two (6 and 7) are still choosing; three more join
   // later, while admission is paused.
   const [fans, late] = await Promise.all([
-    Promise.all(Array.from({ length: 8 }, () => apiFan(server.url, { balance: 1000000, prefix: 'load' }))),
-    Promise.all(Array.from({ length: 3 }, () => apiFan(server.url, { prefix: 'late' }))),
+    Promise.all(Array.from({ length: 8 }, () => apiFan(env.server.url, { balance: 1000000, prefix: 'load' }))),
+    Promise.all(Array.from({ length: 3 }, () => apiFan(env.server.url, { prefix: 'late' }))),
   ]);
   for (const f of fans) {
-    f.queue = await apiJoin(server.url, f);
+    f.queue = await apiJoin(env.server.url, f);
     f.holds = [];
   }
   await waitUntil(async () => {
-    const all = await Promise.all(fans.map((f) => apiCall(server.url, 'GET', '/queue/status', { token: f.queue.token })));
+    const all = await Promise.all(fans.map((f) => apiCall(env.server.url, 'GET', '/queue/status', { token: f.queue.token })));
     return all.every((r) => r.body.status === 'ACTIVE');
   }, { message: 'the load fans to be admitted' });
 
@@ -159,7 +148,7 @@ test('holds and sales fill the chart and the sales table, on a desktop and on a 
     const concertId = concerts[concertIndex].concertId;
     for (let i = 0; i < n; i += 1) {
       const s = seatsOf.get(concertId).shift();
-      const r = expectStatus(await apiCall(server.url, 'POST', '/reservations',
+      const r = expectStatus(await apiCall(env.server.url, 'POST', '/reservations',
         { token: f.queue.token, body: { concertId, seatNumber: s.seatNumber } }), 201, 'a hold');
       f.holds.push({ reservationId: r.reservationId, price: s.price });
     }
@@ -167,7 +156,7 @@ test('holds and sales fill the chart and the sales table, on a desktop and on a 
   // Paying ends the fan's turn, so each fan pays once, last.
   const pay = async (f) => {
     const h = f.holds[0];
-    expectStatus(await apiCall(server.url, 'POST', '/payments',
+    expectStatus(await apiCall(env.server.url, 'POST', '/payments',
       { token: f.queue.token, body: { reservationId: h.reservationId, amount: h.price } }), 201, 'a payment');
   };
   // Three rounds, one per poll: holds rise first, sales follow.
@@ -181,10 +170,10 @@ test('holds and sales fill the chart and the sales table, on a desktop and on a 
   const page = wide.page;
   await page.getByRole('button', { name: 'Pause admission' }).click();
   await page.locator('[data-testid="admission-state"]').filter({ hasText: 'Paused' }).waitFor();
-  for (const f of late) assert.equal((await apiJoin(server.url, f)).status, 'WAITING');
+  for (const f of late) assert.equal((await apiJoin(env.server.url, f)).status, 'WAITING');
   await nextPoint();
 
-  const sales = expectStatus(await apiCall(server.url, 'GET', '/admin/sales', { admin: true }), 200);
+  const sales = expectStatus(await apiCall(env.server.url, 'GET', '/admin/sales', { admin: true }), 200);
   const sold = sales.reduce((n, c) => n + c.sold, 0);
   const revenue = sales.reduce((n, c) => n + c.revenue, 0);
   assert.ok(sold >= 7, `${sold} seats sold`);

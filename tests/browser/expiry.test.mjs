@@ -2,28 +2,17 @@
 // and paying then shows the HOLD_EXPIRED message; nothing is charged; my reservations reads
 // it as expired.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startConcertd, launchBrowser, openPage, shot, signUp, charge, joinAndWaitForSeats, seat, hold,
+  useServerAndBrowser, openPage, shot, signUp, charge, joinAndWaitForSeats, seat, hold,
   fanName, assertNoProblems,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startConcertd(['--hold-ttl', '3']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser(['--hold-ttl', '3']);
 
 test('a lapsed hold counts down to expired and cannot be paid', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   await signUp(page, fanName());
   await charge(page, 200000);
   await page.locator('[data-testid="balance"]').filter({ hasText: '200,000' }).waitFor();

@@ -1,29 +1,18 @@
 // One fan's whole journey: sign up, log in, charge, queue, hold (by keyboard and by mouse),
 // cancel, pay, the confirmation and "my reservations" as the server lists them (also in a
-// fresh browser, in Korean); the language toggle on the way.
+// fresh env.browser, in Korean); the language toggle on the way.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startConcertd, launchBrowser, openPage, shot, signUp, charge, seat, hold, fanName,
+  useServerAndBrowser, openPage, shot, signUp, charge, seat, hold, fanName,
   waitUntil, assertNoProblems, apiCall, expectStatus, dismissToasts, holdsOverflow,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startConcertd();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it in my reservations', async () => {
-  const { page, context, problems } = await openPage(browser, server.url);
+  const { page, context, problems } = await openPage(env.browser, env.server.url);
   const username = fanName();
   const password = 'correct horse battery';
 
@@ -110,8 +99,8 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   // My reservations lists what the server lists, newest first: 101 held, 100 paid, the
   // keyboard hold cancelled; each with its concert, date, price and status.
   await dialog.getByRole('button', { name: 'See my reservations' }).click();
-  const login = expectStatus(await apiCall(server.url, 'POST', '/auth/login', { body: { username, password } }), 200);
-  const listed = expectStatus(await apiCall(server.url, 'GET', `/users/${login.userId}/reservations`, { token: login.accessToken }), 200);
+  const login = expectStatus(await apiCall(env.server.url, 'POST', '/auth/login', { body: { username, password } }), 200);
+  const listed = expectStatus(await apiCall(env.server.url, 'GET', `/users/${login.userId}/reservations`, { token: login.accessToken }), 200);
   assert.deepEqual(listed.map((r) => [r.seatNumber, r.status]), [[101, 'HELD'], [100, 'CONFIRMED'], [focused, 'CANCELLED']]);
   const rows = page.locator('[data-testid="reservation"]');
   await waitUntil(async () => (await rows.count()) === 3, { message: 'three reservations' });
@@ -125,8 +114,8 @@ test('a fan signs up, logs in, charges, queues, holds a seat, pays and finds it 
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'journey-07-reservations', { doc: 'booking-desktop-reservations' });
 
-  // A fresh browser (no memory of this tab), in Korean: the same list, from the server.
-  const other = await openPage(browser, server.url, { locale: 'ko-KR' });
+  // A fresh env.browser (no memory of this tab), in Korean: the same list, from the env.server.
+  const other = await openPage(env.browser, env.server.url, { locale: 'ko-KR' });
   await other.page.locator('#username').fill(username);
   await other.page.locator('#password').fill(password);
   await other.page.locator('#auth-submit').click();

@@ -2,29 +2,18 @@
 // fits and takes taps, and the operator console on the same screen. With --max-active 1 and
 // another fan admitted first, the phone fan waits in line until that fan pays.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startConcertd, launchBrowser, openPage, shot, signUp, charge, seat, hold,
+  useServerAndBrowser, openPage, shot, signUp, charge, seat, hold,
   fanName, documentFits, adminKey, phone, apiCall, waitUntil, assertNoProblems, dismissToasts,
   holdsOverflow,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startConcertd(['--max-active', '1']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser(['--max-active', '1']);
 
 test('on a 375 px phone every step fits the width and the seat grid is usable', async () => {
-  const { page, context, problems } = await openPage(browser, server.url, { viewport: phone, mobile: true });
+  const { page, context, problems } = await openPage(env.browser, env.server.url, { viewport: phone, mobile: true });
   assert.ok(await documentFits(page), 'login fits');
   await shot(page, 'phone-01-login');
 
@@ -35,10 +24,10 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
 
   // Another fan takes the one ACTIVE place first.
   const other = { username: fanName('first'), password: 'correct horse battery' };
-  await apiCall(server.url, 'POST', '/users', { body: other });
-  const login = (await apiCall(server.url, 'POST', '/auth/login', { body: other })).body;
-  const first = (await apiCall(server.url, 'POST', '/tokens', { token: login.accessToken, body: { userId: login.userId } })).body;
-  await waitUntil(async () => (await apiCall(server.url, 'GET', '/queue/status', { token: first.token })).body.status === 'ACTIVE',
+  await apiCall(env.server.url, 'POST', '/users', { body: other });
+  const login = (await apiCall(env.server.url, 'POST', '/auth/login', { body: other })).body;
+  const first = (await apiCall(env.server.url, 'POST', '/tokens', { token: login.accessToken, body: { userId: login.userId } })).body;
+  await waitUntil(async () => (await apiCall(env.server.url, 'GET', '/queue/status', { token: first.token })).body.status === 'ACTIVE',
     { message: 'the first fan to be admitted' });
 
   await page.locator('[data-testid="concert"] button').first().tap();
@@ -49,10 +38,10 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await shot(page, 'phone-03-waiting', { doc: 'booking-phone-waiting' });
 
   // The first fan buys a seat, which ends their turn: the phone fan is admitted.
-  await apiCall(server.url, 'POST', `/users/${login.userId}/balance`, { token: login.accessToken, body: { userId: login.userId, amount: 200000 } });
-  const concerts = (await apiCall(server.url, 'GET', '/concerts')).body;
-  const held = (await apiCall(server.url, 'POST', '/reservations', { token: first.token, body: { concertId: concerts[0].concertId, seatNumber: 1 } })).body;
-  const paid = await apiCall(server.url, 'POST', '/payments', { token: first.token, body: { reservationId: held.reservationId, amount: 154000 } });
+  await apiCall(env.server.url, 'POST', `/users/${login.userId}/balance`, { token: login.accessToken, body: { userId: login.userId, amount: 200000 } });
+  const concerts = (await apiCall(env.server.url, 'GET', '/concerts')).body;
+  const held = (await apiCall(env.server.url, 'POST', '/reservations', { token: first.token, body: { concertId: concerts[0].concertId, seatNumber: 1 } })).body;
+  const paid = await apiCall(env.server.url, 'POST', '/payments', { token: first.token, body: { reservationId: held.reservationId, amount: 154000 } });
   assert.equal(paid.status, 201);
   await page.locator('#seat-map .seat--available').first().waitFor({ timeout: 15000 });
   assert.ok(await documentFits(page), 'seat map fits');
@@ -88,7 +77,7 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await shot(page, 'phone-07-reservations');
 
   // The operator console on the same screen.
-  await page.goto(`${server.url}/admin`);
+  await page.goto(`${env.server.url}/admin`);
   await page.locator('#admin-key').fill(adminKey);
   await page.locator('#key-submit').tap();
   await page.locator('#view-console').waitFor();

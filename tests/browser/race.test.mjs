@@ -1,31 +1,20 @@
-// Two fans (two browser contexts, English and Korean) race for one seat: exactly one holds it;
+// Two fans (two env.browser contexts, English and Korean) race for one seat: exactly one holds it;
 // the other reads SEAT_UNAVAILABLE in their own language and holds another seat. The winner
 // then meets HOLD_LIMIT and INSUFFICIENT_BALANCE, charges from the message and pays. At
 // 1280 px every hold card keeps its buttons inside, in both languages.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startConcertd, launchBrowser, openPage, shot, signUp, joinAndWaitForSeats, seat, hold, fanName,
+  useServerAndBrowser, openPage, shot, signUp, joinAndWaitForSeats, seat, hold, fanName,
   waitUntil, apiCall, assertNoProblems, dismissToasts, holdsOverflow,
 } from './support.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startConcertd();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 test('two fans race for one seat: one holds it, the other is told and picks another', async () => {
-  const en = await openPage(browser, server.url, { locale: 'en-US' });
-  const ko = await openPage(browser, server.url, { locale: 'ko-KR' });
+  const en = await openPage(env.browser, env.server.url, { locale: 'en-US' });
+  const ko = await openPage(env.browser, env.server.url, { locale: 'ko-KR' });
   // The language follows navigator.language until the fan picks one.
   assert.equal(await en.page.locator('html').getAttribute('lang'), 'en');
   assert.equal(await ko.page.locator('html').getAttribute('lang'), 'ko');
@@ -97,8 +86,8 @@ test('two fans race for one seat: one holds it, the other is told and picks anot
   await winner.page.locator('#confirm-dialog').waitFor();
 
   // The server agrees: seat 7 is sold and seat 8 held.
-  const concerts = await apiCall(server.url, 'GET', '/concerts');
-  const seats = await apiCall(server.url, 'GET', `/concerts/${concerts.body[0].concertId}/seats`);
+  const concerts = await apiCall(env.server.url, 'GET', '/concerts');
+  const seats = await apiCall(env.server.url, 'GET', `/concerts/${concerts.body[0].concertId}/seats`);
   const byNumber = new Map(seats.body.map((s) => [s.seatNumber, s]));
   assert.equal(byNumber.get(contested).available, false);
   assert.equal(byNumber.get(contested + 1).available, false);

@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -229,4 +230,19 @@ export async function apiJoin(base, fan) {
   const r = await apiCall(base, 'POST', '/tokens', { token: fan.accessToken, body: { userId: fan.userId } });
   if (r.status !== 200 && r.status !== 201) expectStatus(r, 201, 'joining the queue');
   return r.body;
+}
+
+// One concertd (with `extraArgs`) and one headless Chromium for a whole test file: started
+// before its first test, stopped after its last. Their handles are on the returned object.
+export function useServerAndBrowser(extraArgs = []) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startConcertd(extraArgs);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
