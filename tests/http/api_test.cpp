@@ -43,14 +43,6 @@ CONCERTD_ON_EVERY_STORE(Protocol);
 CONCERTD_ON_EVERY_STORE(Admin);
 CONCERTD_ON_EVERY_STORE(Lifecycle);
 
-// A fresh account, charged with `money` (when > 0) and ACTIVE in the queue.
-Account ready_fan(const ServerProcess& server, HttpClient& http, std::int64_t money = 0) {
-  auto a = make_account(server.port());
-  if (money > 0) charge(http, a, money);
-  admit(http, a);
-  return a;
-}
-
 std::string balance_path(const Account& a) { return "/api/v1/users/" + a.id + "/balance"; }
 
 std::string fresh_uuid() { return Uuid::random().to_string(); }

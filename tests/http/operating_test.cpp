@@ -38,13 +38,6 @@ std::optional<double> sample(const std::string& exposition, std::string_view ser
   return std::nullopt;
 }
 
-Account ready_fan(const ServerProcess& server, HttpClient& http, std::int64_t money) {
-  auto a = make_account(server.port());
-  charge(http, a, money);
-  admit(http, a);
-  return a;
-}
-
 std::string requests_series(std::string_view route, std::string_view method,
                             std::string_view status) {
   return "concertd_http_request_duration_seconds_count{route=\"" + std::string(route) +

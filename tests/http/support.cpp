@@ -750,6 +750,13 @@ std::string admit(HttpClient& http, Account& a) {
   return a.queue;
 }
 
+Account ready_fan(const ServerProcess& server, HttpClient& http, std::int64_t money) {
+  auto a = make_account(server.port());
+  if (money > 0) charge(http, a, money);
+  admit(http, a);
+  return a;
+}
+
 std::string create_concert(HttpClient& http, std::int64_t seat_count, std::int64_t price,
                            std::string_view date, std::string_view name) {
   const auto r = http.post(

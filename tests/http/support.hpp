@@ -314,6 +314,9 @@ void wait_active(HttpClient& http, std::string_view queue_token,
                  std::chrono::milliseconds timeout = 10s);
 // join_queue + wait_active.
 std::string admit(HttpClient& http, Account& a);
+// A fresh account on `server`, charged with `money` (when > 0) and ACTIVE in the queue.
+[[nodiscard]] Account ready_fan(const ServerProcess& server, HttpClient& http,
+                                std::int64_t money = 0);
 
 // POST /admin/concerts with seats 1..seat_count at `price`; returns concertId.
 [[nodiscard]] std::string create_concert(HttpClient& http, std::int64_t seat_count,
