@@ -45,6 +45,30 @@ constexpr Flag kFlags[] = {
     {"--log-level", "CONCERT_LOG_LEVEL", "trace, debug, info, warn or error (default info)"},
     {"--access-log", "CONCERT_ACCESS_LOG", "on or off: a JSON line per request (default on)"},
     {"--metrics", "CONCERT_METRICS", "on or off: request series in /metrics (default on)"},
+    {"--hash-threads", "CONCERT_HASH_THREADS",
+     "threads that hash passwords, apart from the database's (default: number of cores)"},
+    {"--header-timeout", "CONCERT_HEADER_TIMEOUT",
+     "SECONDS from a request's first byte to the end of its header, else 408 (default 10)"},
+    {"--max-connections", "CONCERT_MAX_CONNECTIONS",
+     "connections at once, past which new ones get 503 (default 10000)"},
+    {"--max-connections-per-client", "CONCERT_MAX_CONNECTIONS_PER_CLIENT",
+     "connections at once from one address, trusted proxies exempt (default 256)"},
+    {"--trusted-proxy", "CONCERT_TRUSTED_PROXY",
+     "ADDRESS[/PREFIX][,...] whose X-Forwarded-For names the client (default: none)"},
+    {"--rate-limits", "CONCERT_RATE_LIMITS",
+     "on, or off: every per-client rate limit below off, for load tests (default on)"},
+    {"--login-limit", "CONCERT_LOGIN_LIMIT",
+     "N/SECONDS failed logins per client address, or off (default 20/60)"},
+    {"--signup-limit", "CONCERT_SIGNUP_LIMIT",
+     "N/SECONDS sign-ups per client address, or off (default 20/600)"},
+    {"--token-limit", "CONCERT_TOKEN_LIMIT",
+     "N/SECONDS queue tokens per client address, or off (default 60/60)"},
+    {"--hold-limit", "CONCERT_HOLD_LIMIT",
+     "N/SECONDS hold attempts per user, or off (default 30/60)"},
+    {"--login-lockout", "CONCERT_LOGIN_LOCKOUT",
+     "failed logins in a row before an account locks, doubling from 1 s, or off (default 5)"},
+    {"--login-lockout-max", "CONCERT_LOGIN_LOCKOUT_MAX",
+     "SECONDS an account lock lasts at most (default 900)"},
     {"--demo", nullptr, "on an empty database, create demo concerts and seats", false},
     {"--help", nullptr, "print this help and exit", false},
 };
@@ -79,6 +103,24 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     const auto n = parse_number<std::size_t>(value, 1, max);
     if (!n) return bad("expected a whole number 1.." + std::to_string(max));
     out = *n;
+    return std::nullopt;
+  };
+
+  // N/SECONDS, or off.
+  const auto rate = [&](RateLimit& out) -> std::optional<std::string> {
+    if (value == "off") {
+      out = RateLimit{};
+      return std::nullopt;
+    }
+    const auto slash = value.find('/');
+    const auto burst =
+        parse_number<std::uint32_t>(std::string_view(value).substr(0, slash), 1, 1'000'000);
+    const auto period =
+        slash == std::string::npos
+            ? std::nullopt
+            : parse_number<std::int64_t>(std::string_view(value).substr(slash + 1), 1, 86'400);
+    if (!burst || !period) return bad("expected N/SECONDS (e.g. 20/60) or off");
+    out = RateLimit{.burst = *burst, .period = std::chrono::seconds(*period)};
     return std::nullopt;
   };
 
@@ -145,6 +187,46 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     return on_off(config.access_log);
   } else if (flag == "--metrics") {
     return on_off(config.metrics);
+  } else if (flag == "--hash-threads") {
+    return count(config.hash_threads, 256);
+  } else if (flag == "--header-timeout") {
+    return seconds(config.header_timeout);
+  } else if (flag == "--max-connections") {
+    return count(config.max_connections, 10'000'000);
+  } else if (flag == "--max-connections-per-client") {
+    return count(config.max_connections_per_client, 10'000'000);
+  } else if (flag == "--trusted-proxy") {
+    config.trusted_proxies.clear();
+    for (std::string_view rest = value; !rest.empty();) {
+      const auto comma = rest.find(',');
+      const auto network = http::Network::parse(rest.substr(0, comma));
+      if (!network) return bad("expected ADDRESS[/PREFIX][,ADDRESS[/PREFIX]...]");
+      config.trusted_proxies.push_back(*network);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+  } else if (flag == "--rate-limits") {
+    bool on = true;
+    if (auto error = on_off(on)) return error;
+    config.limits = on ? http::RateLimits{}
+                       : http::RateLimits{.login = {}, .signup = {}, .tokens = {}, .holds = {}};
+  } else if (flag == "--login-limit") {
+    return rate(config.limits.login);
+  } else if (flag == "--signup-limit") {
+    return rate(config.limits.signup);
+  } else if (flag == "--token-limit") {
+    return rate(config.limits.tokens);
+  } else if (flag == "--hold-limit") {
+    return rate(config.limits.holds);
+  } else if (flag == "--login-lockout") {
+    if (value == "off") {
+      config.login_policy.free_failures = 0;
+      return std::nullopt;
+    }
+    std::size_t failures = 0;
+    if (auto error = count(failures, 1000)) return error;
+    config.login_policy.free_failures = static_cast<std::uint32_t>(failures);
+  } else if (flag == "--login-lockout-max") {
+    return seconds(config.login_policy.max_lock);
   }
   return std::nullopt;
 }
@@ -189,6 +271,9 @@ ParsedCommandLine parse_command_line(
     if (auto error = apply(config, flag->name, *inline_value)) return BadUsage{*error};
   }
   if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
+  if (config.hash_threads == 0) {
+    config.hash_threads = std::max(1U, std::thread::hardware_concurrency());
+  }
   return config;
 }
 

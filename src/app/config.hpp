@@ -10,6 +10,10 @@
 #include <variant>
 #include <vector>
 
+#include "http/client.hpp"
+#include "http/limits.hpp"
+#include "users/user_service.hpp"
+
 namespace concertd::app {
 
 struct Config {
@@ -34,6 +38,14 @@ struct Config {
   std::string log_level = "info";  // trace, debug, info, warn, error
   bool access_log = true;
   bool metrics = true;
+  // Password hashing (sign-ups, logins) runs on its own pool of this many threads.
+  std::size_t hash_threads = 0;  // 0: one per core
+  std::chrono::seconds header_timeout{10};
+  std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_client = 256;
+  std::vector<http::Network> trusted_proxies;
+  http::RateLimits limits;
+  users::LoginPolicy login_policy;
 };
 
 struct ShowHelp {};

@@ -159,7 +159,7 @@ int run(const Config& config) {
     return startup_failed(e);
   }
   users::TokenService tokens(std::move(secret), clock);
-  users::UserService users(*db);
+  users::UserService users(*db, clock, config.login_policy);
   // A shared database may have other nodes: each gets a name for the admitter lease.
   const bool shared = is_mysql_url(config.database_url);
   queue::QueueService queue(*db, clock,
@@ -189,14 +189,21 @@ int run(const Config& config) {
 
   net::io_context ioc(static_cast<int>(config.threads));
   net::thread_pool blocking(kBlockingThreads);
+  net::thread_pool hashing(config.hash_threads);
   std::optional<http::Server> server;
   try {
     server.emplace(
-        ioc, blocking,
+        ioc, blocking, hashing,
         net::ip::tcp::endpoint(net::ip::make_address(config.listen_host), config.listen_port),
         http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db,
                        config.admin_key, files, shared ? "mysql" : "sqlite"},
-        http::ServerOptions{.access_log = config.access_log, .metrics = config.metrics});
+        http::ServerOptions{.access_log = config.access_log,
+                            .metrics = config.metrics,
+                            .header_timeout = config.header_timeout,
+                            .max_connections = config.max_connections,
+                            .max_connections_per_client = config.max_connections_per_client,
+                            .trusted_proxies = config.trusted_proxies,
+                            .limits = config.limits});
   } catch (const std::exception& e) {
     std::cerr << "concertd: " << e.what() << '\n';
     return 1;
@@ -229,6 +236,7 @@ int run(const Config& config) {
   for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   io_threads.clear();
+  hashing.join();
   blocking.join();
   try {
     queue.resign();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/system/result.hpp>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,11 +29,13 @@ enum class Errc {
   kAlreadyPaid,
   kInsufficientBalance,
   kIdempotencyKeyReused,  // same key, different request
+  kLoginLocked,           // too many failed logins in a row: retry_after says how long
 };
 
 struct Error {
   Errc code;
   std::string detail;
+  std::chrono::seconds retry_after{};  // when the outcome may change by waiting; else 0
 };
 
 template <class T>
@@ -52,8 +55,9 @@ class UnexpectedError final : public std::logic_error {
   throw UnexpectedError(e);
 }
 
-[[nodiscard]] inline Error make_error(Errc code, std::string detail) {
-  return Error{code, std::move(detail)};
+[[nodiscard]] inline Error make_error(Errc code, std::string detail,
+                                      std::chrono::seconds retry_after = {}) {
+  return Error{code, std::move(detail), retry_after};
 }
 
 // A fault of the database (busy, gone, disk full): the request is answered 503.

@@ -100,6 +100,10 @@ struct Registry {
   Counter retries_lost_race;
   // Requests answered 503 because the database was unavailable (either store).
   Counter store_unavailable;
+  // Abuse limits: requests answered 429 RATE_LIMITED, and connections refused with 503
+  // (over a connection cap, or out of file descriptors).
+  Counter rate_limited;
+  Counter connections_refused;
   // Business events, counted by the use cases after their commit (never for a replay).
   Counter holds;
   Counter sales;

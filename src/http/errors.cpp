@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <string>
+#include <vector>
 
 namespace concertd::http {
 
@@ -46,6 +47,8 @@ ProblemType problem_type(Errc code) noexcept {
     case Errc::kIdempotencyKeyReused:
       return {status::unprocessable_entity, "IDEMPOTENCY_KEY_REUSED",
               "Idempotency key reused with a different request"};
+    case Errc::kLoginLocked:
+      return {status::too_many_requests, "LOGIN_LOCKED", "Too many failed logins"};
   }
   // Only reachable with a value outside the enumeration: a bug, answered as one.
   return problems::kInternal;
@@ -67,7 +70,8 @@ Response problem(const ProblemType& type, std::string_view detail) {
                     .code = type.code};
   if (type.code == problem_type(Errc::kInvalidToken).code) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
-  } else if (type.code == problems::kUnavailable.code) {
+  } else if (type.code == problems::kUnavailable.code ||
+             type.code == problems::kTooManyConnections.code) {
     response.headers.emplace_back("Retry-After", "1");
   }
   return response;
@@ -83,7 +87,20 @@ void add_request_id(Response& response, std::string_view request_id) {
   response.body += "\"}";
 }
 
-Response problem(const Error& error) { return problem(problem_type(error.code), error.detail); }
+Response problem(const Error& error) {
+  if (error.retry_after.count() > 0) {
+    return problem(problem_type(error.code), error.detail, error.retry_after);
+  }
+  return problem(problem_type(error.code), error.detail);
+}
+
+Response problem(const ProblemType& type, std::string_view detail,
+                 std::chrono::seconds retry_after) {
+  Response response = problem(type, detail);
+  std::erase_if(response.headers, [](const auto& header) { return header.first == "Retry-After"; });
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  return response;
+}
 
 Response problem(Errc code, std::string_view detail) { return problem(problem_type(code), detail); }
 

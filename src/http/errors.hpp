@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/beast/http/status.hpp>
+#include <chrono>
 #include <string_view>
 
 #include "common/error.hpp"
@@ -33,13 +34,24 @@ inline constexpr ProblemType kHeadersTooLarge{beast::http::status::request_heade
                                               "Request header fields too large"};
 inline constexpr ProblemType kUnavailable{beast::http::status::service_unavailable, "UNAVAILABLE",
                                           "Service unavailable"};
+inline constexpr ProblemType kRequestTimeout{beast::http::status::request_timeout,
+                                             "REQUEST_TIMEOUT", "Request timeout"};
+inline constexpr ProblemType kRateLimited{beast::http::status::too_many_requests, "RATE_LIMITED",
+                                          "Too many requests"};
+inline constexpr ProblemType kTooManyConnections{beast::http::status::service_unavailable,
+                                                 "TOO_MANY_CONNECTIONS", "Too many connections"};
 inline constexpr ProblemType kInternal{beast::http::status::internal_server_error, "INTERNAL",
                                        "Internal server error"};
 }  // namespace problems
 
 // An application/problem+json response. INVALID_TOKEN carries `WWW-Authenticate: Bearer`,
-// UNAVAILABLE `Retry-After: 1`. `detail` must not contain secrets, SQL or request bodies.
+// UNAVAILABLE and TOO_MANY_CONNECTIONS `Retry-After: 1`. `detail` must not contain secrets, SQL or
+// request bodies.
 [[nodiscard]] Response problem(const ProblemType& type, std::string_view detail);
+// With `Retry-After: <retry_after>` (whole seconds) instead.
+[[nodiscard]] Response problem(const ProblemType& type, std::string_view detail,
+                               std::chrono::seconds retry_after);
+// An error with a retry_after gets that Retry-After.
 [[nodiscard]] Response problem(const Error& error);
 // Adds "requestId" to a problem body (made by problem()); other responses are unchanged.
 // `request_id` must be of [A-Za-z0-9._-] (as Request::id is).

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/id.hpp"
 #include "http/errors.hpp"
+#include "http/limits.hpp"
 #include "http/message.hpp"
 #include "http/run_blocking.hpp"
 #include "http/services.hpp"
@@ -29,7 +30,11 @@ struct RequestNotes {
 struct Context {
   const Services& services;
   net::thread_pool& blocking;  // every database or domain call runs here
+  // Sign-ups and logins only (Argon2id): about a thread per core, so that a login flood
+  // queues here and neither starves the database work of `blocking` nor the CPU.
+  net::thread_pool& hashing;
   const ServerOptions& options;
+  Limiters& limits;
   RequestNotes* notes = nullptr;  // the router's, while a handler runs
 };
 

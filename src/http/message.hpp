@@ -23,7 +23,9 @@ struct Request {
   // X-Request-Id: the client's when well-formed (1..64 of [A-Za-z0-9._-]), else one the
   // server made; in every response, problem body and log line of the request.
   std::string_view id;
-  std::string_view client;  // the peer's address, for the access log
+  // The client's address: the peer's, or X-Forwarded-For's behind a trusted proxy.
+  std::string_view client;
+  std::string_view client_key;  // what per-client limits count by (see client_key())
   beast::http::verb method = beast::http::verb::unknown;
   boost::urls::url_view target;    // the parsed origin-form request target
   std::string_view path;           // percent-encoded, without the query

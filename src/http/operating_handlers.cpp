@@ -103,6 +103,10 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
              m.retries_lost_race.value());
   counter(out, "concertd_store_unavailable_total",
           "Requests answered 503 because the database was unavailable", m.store_unavailable);
+  counter(out, "concertd_rate_limited_total", "Requests answered 429 RATE_LIMITED", m.rate_limited);
+  counter(out, "concertd_connections_refused_total",
+          "Connections refused with 503 (connection caps, out of file descriptors)",
+          m.connections_refused);
   gauge(out, "concertd_blocking_queue_depth", "Database and hashing tasks waiting for a thread",
         m.blocking_queue_depth.value());
   counter(out, "concertd_blocking_tasks_total", "Database and hashing tasks run", m.blocking_tasks);

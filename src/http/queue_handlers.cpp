@@ -4,6 +4,9 @@
 namespace concertd::http {
 
 net::awaitable<Response> join_queue(Context ctx, Request req) {
+  if (auto limited = take(ctx.limits.tokens, req.client_key, "queue tokens for one address")) {
+    co_return std::move(*limited);
+  }
   auto user = authenticate_access(ctx, req);
   if (!user) co_return problem(user.error());
   auto in = parse_body(req.body, &queue_join_from_json);

@@ -32,6 +32,9 @@ net::awaitable<Response> hold_seat(Context ctx, Request req) {
   if (auto active = ctx.services.queue.require_active(request->claims.number); !active) {
     co_return problem(active.error());
   }
+  if (auto limited = take(ctx.limits.holds, request->claims.user.to_string(), "hold attempts")) {
+    co_return std::move(*limited);
+  }
   auto work = [&reservations = ctx.services.reservations, entry = request->claims, seat = *in] {
     return reservations.hold(entry.user, entry.number, seat.concert, seat.seat);
   };

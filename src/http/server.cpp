@@ -1,7 +1,9 @@
 #include "http/server.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -49,6 +51,11 @@ constexpr std::chrono::seconds kLingerTimeout{1};
 constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr std::chrono::milliseconds kDrainPoll{10};
 constexpr std::chrono::milliseconds kAcceptBackoff{50};
+// A refused connection (over a cap) is answered and lingered on this briefly only.
+constexpr std::chrono::milliseconds kRefusalLinger{200};
+// While out of file descriptors, one log line per this, with the count in between.
+constexpr std::chrono::seconds kAcceptFailureLogEvery{10};
+constexpr std::size_t kFirstRead = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // A request's fields live in an arena of its connection, not one heap block per field.
@@ -158,6 +165,27 @@ std::optional<Response> header_problem(const RequestParser& parser) {
   return std::nullopt;
 }
 
+// One open descriptor of /dev/null, to be released when accept() fails for the lack of
+// one and taken again afterwards.
+class ReserveDescriptor {
+ public:
+  ReserveDescriptor() { take(); }
+  ~ReserveDescriptor() { release(); }
+  ReserveDescriptor(const ReserveDescriptor&) = delete;
+  ReserveDescriptor& operator=(const ReserveDescriptor&) = delete;
+
+  void release() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void take() noexcept {
+    if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 namespace detail {
@@ -169,35 +197,60 @@ struct ServerState {
     bool idle = false;  // waiting for a request header; used only on the stream's strand
   };
 
-  // Keeps a connection in `connections` for exactly as long as its session runs.
+  // Keeps a connection in `connections` (and counted for its client, unless that is
+  // empty: a trusted proxy) for exactly as long as its session runs. Refuses, leaving
+  // `admitted()` false, when a connection cap is reached.
   class Registration {
    public:
-    Registration(ServerState& state, const std::shared_ptr<Connection>& connection)
-        : state_(state) {
+    Registration(ServerState& state, const std::shared_ptr<Connection>& connection,
+                 std::string client)
+        : state_(state), client_(std::move(client)) {
       const std::lock_guard lock(state_.mutex);
+      if (state_.connections.size() >= state_.options.max_connections) return;
+      if (!client_.empty()) {
+        auto& count = state_.per_client[client_];
+        if (count >= state_.options.max_connections_per_client) return;
+        ++count;
+      }
       id_ = state_.next_connection++;
-      state_.connections.emplace(id_, connection);
+      state_.connections.emplace(*id_, connection);
       metrics::registry().http_connections.add(1);
     }
     ~Registration() {
+      if (!id_) return;
       metrics::registry().http_connections.add(-1);
       const std::lock_guard lock(state_.mutex);
-      state_.connections.erase(id_);
+      state_.connections.erase(*id_);
+      if (!client_.empty()) {
+        const auto it = state_.per_client.find(client_);
+        if (--it->second == 0) state_.per_client.erase(it);
+      }
     }
     Registration(const Registration&) = delete;
     Registration& operator=(const Registration&) = delete;
 
+    [[nodiscard]] bool admitted() const noexcept { return id_.has_value(); }
+
    private:
     ServerState& state_;
-    std::uint64_t id_ = 0;
+    std::string client_;
+    std::optional<std::uint64_t> id_;
   };
 
-  ServerState(net::io_context& io, net::thread_pool& pool, Services s, ServerOptions o)
+  ServerState(net::io_context& io, net::thread_pool& pool, net::thread_pool& hashing_pool,
+              Services s, ServerOptions o)
       : ioc(io),
         blocking(pool),
+        hashing(hashing_pool),
         services(std::move(s)),
-        options(o),
+        options(std::move(o)),
+        limits(options.limits),
         acceptor(net::make_strand(io)) {}
+
+  [[nodiscard]] bool trusted(const net::ip::address& peer) const {
+    return std::ranges::any_of(options.trusted_proxies,
+                               [&](const Network& proxy) { return proxy.contains(peer); });
+  }
 
   std::size_t connection_count() {
     const std::lock_guard lock(mutex);
@@ -223,10 +276,24 @@ struct ServerState {
 
   net::io_context& ioc;
   net::thread_pool& blocking;
+  net::thread_pool& hashing;
   const Services services;
   const ServerOptions options;
+  Limiters limits;
   net::ip::tcp::acceptor acceptor;  // on its own strand
   net::ip::tcp::endpoint local;
+  // Used only on the acceptor's strand: a descriptor held in reserve, given up to accept
+  // and refuse one connection when the process is out of them (so that clients get an
+  // answer instead of waiting in the backlog), and when failures were last logged.
+  ReserveDescriptor reserve;
+  std::chrono::steady_clock::time_point accept_failure_logged{};
+  std::uint64_t accept_failures_unlogged = 0;
+  const std::string out_of_descriptors_response = [] {
+    std::string out;
+    serialize(problem(problems::kTooManyConnections, "the server is out of connections"), {}, 11,
+              false, true, out);
+    return out;
+  }();
   std::atomic<bool> stopping{false};
   std::atomic<std::uint64_t> next_request{1};
   // Generated request ids are "<this prefix>-<counter in hex>": unique across nodes.
@@ -235,6 +302,7 @@ struct ServerState {
   std::mutex mutex;
   std::uint64_t next_connection = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+  std::unordered_map<std::string, std::size_t> per_client;  // live connections by client_key
 };
 
 }  // namespace detail
@@ -259,7 +327,8 @@ void log_exception(std::string_view event, std::exception_ptr error) {
 // client is still sending for a moment, so that it sees the response and not a reset.
 net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
                                       std::shared_ptr<Connection> connection, Response response,
-                                      std::string request_id, unsigned version) {
+                                      std::string request_id, unsigned version,
+                                      std::chrono::milliseconds linger = kLingerTimeout) {
   std::string out;
   add_request_id(response, request_id);
   serialize(response, request_id, version, false, true, out);
@@ -271,7 +340,7 @@ net::awaitable<void> reply_and_linger(std::shared_ptr<State> state,
   connection->stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   std::array<char, 4096> scratch;
   std::size_t drained = 0;
-  connection->stream.expires_after(kLingerTimeout);
+  connection->stream.expires_after(linger);
   while (drained < kLingerBytes) {
     auto [read_error, got] =
         co_await connection->stream.async_read_some(net::buffer(scratch), kTuple);
@@ -316,12 +385,13 @@ std::optional<boost::urls::url_view> parse_target(std::string_view text) {
 // Builds the handler's view of `message`; nullopt when its target is neither
 // origin-form nor absolute-form.
 std::optional<Request> make_request(const HttpRequest& message, std::string_view id,
-                                    std::string_view client) {
+                                    std::string_view client, std::string_view client_key) {
   auto target = parse_target(message.target());
   if (!target) return std::nullopt;
   Request req;
   req.id = id;
   req.client = client;
+  req.client_key = client_key;
   req.method = message.method();
   req.target = *target;
   const std::string_view path = target->encoded_path();
@@ -336,15 +406,60 @@ std::optional<Request> make_request(const HttpRequest& message, std::string_view
   return req;
 }
 
+// Reads the next request's header into `parser`: waits up to the idle timeout for its
+// first byte (the connection is `idle` meanwhile), then up to the header timeout for the
+// rest. Unlike the stream's own timeout, which closes the socket, the header timer only
+// cancels the read, so that a 408 can still be written; `timed_out` tells that it fired.
+net::awaitable<beast::error_code> read_header(State& state, Connection& connection,
+                                              beast::flat_buffer& buffer, RequestParser& parser,
+                                              bool& timed_out) {
+  timed_out = false;
+  if (buffer.size() == 0) {
+    connection.idle = true;
+    connection.stream.expires_after(state.options.idle_timeout);
+    auto [error, got] =
+        co_await connection.stream.async_read_some(buffer.prepare(kFirstRead), kTuple);
+    connection.idle = false;
+    if (error) co_return error;
+    buffer.commit(got);
+  }
+  connection.stream.expires_never();
+  net::steady_timer deadline(connection.stream.get_executor());
+  deadline.expires_after(state.options.header_timeout);
+  deadline.async_wait([&connection, &timed_out](const beast::error_code& error) {
+    if (error) return;
+    timed_out = true;
+    beast::error_code ignored;
+    connection.stream.socket().cancel(ignored);
+  });
+  auto [error, bytes] =
+      co_await beast::http::async_read_header(connection.stream, buffer, parser, kTuple);
+  deadline.cancel();
+  co_return error;
+}
+
 // One connection: read a request, answer it, repeat. Requests are handled one at a
 // time, so pipelined requests (already in `buffer`) are answered in order.
 net::awaitable<void> run_session(std::shared_ptr<State> state,
                                  std::shared_ptr<Connection> connection) {
-  const State::Registration registration(*state, connection);
-  const ServerOptions& options = state->options;
   beast::error_code peer_error;
-  const std::string client =
-      connection->stream.socket().remote_endpoint(peer_error).address().to_string();
+  const net::ip::address peer = connection->stream.socket().remote_endpoint(peer_error).address();
+  const bool behind_proxy = state->trusted(peer);
+  std::string client = peer.to_string();
+  std::string client_key = http::client_key(peer);
+  const State::Registration registration(*state, connection,
+                                         behind_proxy ? std::string() : client_key);
+  if (!registration.admitted()) {
+    metrics::registry().connections_refused.add();
+    RequestIdBuffer refusal_id;
+    const std::string id(request_id(*state, {}, refusal_id));
+    co_await reply_and_linger(
+        state, connection,
+        problem(problems::kTooManyConnections, "too many connections; retry shortly"), id, 11,
+        kRefusalLinger);
+    co_return;
+  }
+  const ServerOptions& options = state->options;
   RequestIdBuffer id_buffer;
   beast::flat_buffer buffer;
   std::string out;  // the response being written, reused
@@ -357,13 +472,18 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
     parser.header_limit(kHeaderLimit);
     parser.body_limit(options.body_limit);
 
-    connection->idle = true;
-    connection->stream.expires_after(options.idle_timeout);
-    auto [header_error, header_bytes] =
-        co_await beast::http::async_read_header(connection->stream, buffer, parser, kTuple);
-    connection->idle = false;
+    bool timed_out = false;
+    const auto header_error = co_await read_header(*state, *connection, buffer, parser, timed_out);
     if (header_error) {
-      if (auto failure = read_failure(header_error, options.body_limit)) {
+      if (timed_out) {
+        const std::string id(request_id(*state, {}, id_buffer));
+        co_await reply_and_linger(
+            state, connection,
+            problem(problems::kRequestTimeout,
+                    fmt::format("the request header did not arrive within {} s",
+                                options.header_timeout.count())),
+            id, 11);
+      } else if (auto failure = read_failure(header_error, options.body_limit)) {
         // The client's id if its line was read before the failure (a body over the limit
         // is refused once the header is complete), else a fresh one.
         const std::string id(request_id(*state, parser.get()["X-Request-Id"], id_buffer));
@@ -402,7 +522,13 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
 
     const HttpRequest& message = parser.get();
     const std::string_view id = request_id(*state, message["X-Request-Id"], id_buffer);
-    auto req = make_request(message, id, client);
+    if (behind_proxy) {
+      const auto address =
+          client_address(peer, message["X-Forwarded-For"], options.trusted_proxies);
+      client = address.to_string();
+      client_key = http::client_key(address);
+    }
+    auto req = make_request(message, id, client, client_key);
     if (!req) {
       Response bad = problem(Errc::kInvalidArgument, "malformed request target");
       co_await reply_and_linger(state, connection, std::move(bad), std::string(id),
@@ -410,7 +536,11 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
       break;
     }
     // Named, not a braced temporary inside co_await: see reply_blocking in handler.hpp.
-    const Context ctx{state->services, state->blocking, state->options};
+    const Context ctx{.services = state->services,
+                      .blocking = state->blocking,
+                      .hashing = state->hashing,
+                      .options = state->options,
+                      .limits = state->limits};
     Response response = co_await handle_request(ctx, std::move(*req));
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();
@@ -426,6 +556,42 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
   connection->stream.close();
 }
 
+bool out_of_descriptors(const beast::error_code& error) {
+  return error == net::error::no_descriptors ||
+         error == boost::system::errc::too_many_files_open_in_system;
+}
+
+// Out of descriptors, the connection accept() could not take waits in the backlog and its
+// client hangs. So give up the reserve descriptor, accept that connection, answer it 503
+// and close it, then take the reserve back. True when a connection was refused.
+bool refuse_one(State& state) {
+  state.reserve.release();
+  net::ip::tcp::socket socket(state.ioc);
+  beast::error_code ec;
+  state.acceptor.accept(socket, ec);  // the acceptor is non-blocking: never waits
+  const bool refused = !ec;
+  if (refused) {
+    metrics::registry().connections_refused.add();
+    socket.non_blocking(true, ec);
+    socket.write_some(net::buffer(state.out_of_descriptors_response), ec);
+    socket.shutdown(net::ip::tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+  }
+  state.reserve.take();
+  return refused;
+}
+
+// At most one line per kAcceptFailureLogEvery, with the failures since the last one.
+void log_accept_failure(State& state, const beast::error_code& error) {
+  ++state.accept_failures_unlogged;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - state.accept_failure_logged < kAcceptFailureLogEvery) return;
+  spdlog::warn(R"("event":"accept_failed","error":{},"failures":{})", log::quote(error.message()),
+               state.accept_failures_unlogged);
+  state.accept_failure_logged = now;
+  state.accept_failures_unlogged = 0;
+}
+
 net::awaitable<void> accept_loop(std::shared_ptr<State> state) {
   net::steady_timer backoff(state->acceptor.get_executor());
   for (;;) {
@@ -433,8 +599,9 @@ net::awaitable<void> accept_loop(std::shared_ptr<State> state) {
     auto [error, socket] = co_await state->acceptor.async_accept(executor, kTuple);
     if (state->stopping.load() || error == net::error::operation_aborted) break;
     if (error) {
-      // E.g. out of file descriptors: say so, and give in-flight work a moment to end.
-      spdlog::warn(R"("event":"accept_failed","error":{})", log::quote(error.message()));
+      log_accept_failure(*state, error);
+      if (out_of_descriptors(error) && refuse_one(*state)) continue;
+      // Give in-flight work a moment to end (and release what it holds).
       backoff.expires_after(kAcceptBackoff);
       co_await backoff.async_wait(kTuple);
       continue;
@@ -449,9 +616,10 @@ net::awaitable<void> accept_loop(std::shared_ptr<State> state) {
 
 }  // namespace
 
-Server::Server(net::io_context& ioc, net::thread_pool& blocking,
+Server::Server(net::io_context& ioc, net::thread_pool& blocking, net::thread_pool& hashing,
                const net::ip::tcp::endpoint& listen, Services services, ServerOptions options)
-    : state_(std::make_shared<detail::ServerState>(ioc, blocking, std::move(services), options)) {
+    : state_(std::make_shared<detail::ServerState>(ioc, blocking, hashing, std::move(services),
+                                                   std::move(options))) {
   auto& acceptor = state_->acceptor;
   beast::error_code ec;
   const auto check = [&] {
@@ -464,6 +632,9 @@ Server::Server(net::io_context& ioc, net::thread_pool& blocking,
   acceptor.bind(listen, ec);
   check();
   acceptor.listen(net::socket_base::max_listen_connections, ec);
+  check();
+  // For refuse_one()'s synchronous accept; asynchronous accepts are not affected.
+  acceptor.non_blocking(true, ec);
   check();
   state_->local = acceptor.local_endpoint(ec);
   check();

@@ -19,7 +19,8 @@ struct ServerState;
 
 // The HTTP/1.1 server of the contract: keep-alive, pipelining (answered in order), a
 // coroutine per connection on its own strand of one io_context run by N threads.
-// Domain and database calls run on `blocking`, never on an io thread.
+// Domain and database calls run on `blocking`, password hashing on `hashing`, never on an
+// io thread.
 //
 // Lifetime: the io_context, the pool and the Services must outlive every coroutine the
 // server started (destroy them after the io_context stopped and the pool joined). The
@@ -27,8 +28,8 @@ struct ServerState;
 class Server final {
  public:
   // Binds and listens. Throws std::system_error ("cannot listen on HOST:PORT: ...").
-  Server(net::io_context& ioc, net::thread_pool& blocking, const net::ip::tcp::endpoint& listen,
-         Services services, ServerOptions options = {});
+  Server(net::io_context& ioc, net::thread_pool& blocking, net::thread_pool& hashing,
+         const net::ip::tcp::endpoint& listen, Services services, ServerOptions options = {});
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

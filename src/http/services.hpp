@@ -4,8 +4,11 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "concerts/concert_service.hpp"
+#include "http/client.hpp"
+#include "http/limits.hpp"
 #include "http/static_files.hpp"
 #include "payments/balance_service.hpp"
 #include "payments/payment_service.hpp"
@@ -41,10 +44,21 @@ struct ServerOptions {
   bool access_log = true;
   bool metrics = true;
   std::size_t body_limit = 64 * 1024;
-  // Waiting for the next request's header on a keep-alive connection.
+  // Waiting for the first byte of the next request on a keep-alive connection (then the
+  // connection is closed without a word).
   std::chrono::seconds idle_timeout{60};
+  // From a request's first byte until its header is complete (then 408 and close): a
+  // client trickling its header (slowloris) holds a connection this long at most.
+  std::chrono::seconds header_timeout{10};
   // For a request body once the header arrived, and for writing a response.
   std::chrono::seconds read_timeout{30};
+  // Connections at once, in all and per client address (trusted proxies are exempt from
+  // the latter); past either a new connection is answered 503 TOO_MANY_CONNECTIONS.
+  std::size_t max_connections = 10'000;
+  std::size_t max_connections_per_client = 256;
+  // Peers whose X-Forwarded-For names the client (see client_address()).
+  std::vector<Network> trusted_proxies{};
+  RateLimits limits{};
 };
 
 }  // namespace concertd::http

@@ -1,18 +1,28 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/id.hpp"
 
 namespace concertd::users {
 
+// Failed logins in a row, and until when the account refuses logins (see UserService).
+struct LoginFailures {
+  std::uint32_t count = 0;
+  Timestamp locked_until{};
+  friend bool operator==(const LoginFailures&, const LoginFailures&) = default;
+};
+
 struct User {
   UserId id;
   std::string username;
   std::string password_hash;  // libsodium crypto_pwhash_str output (Argon2id)
+  LoginFailures login{};
 };
 
 // Accounts. Implementations are bound to one transaction (see store/database.hpp).
@@ -27,6 +37,9 @@ class UserStore {
   // transaction ends. One user's queue joins, holds and payments, whose rules read
   // before they write, thereby run one at a time on every node.
   [[nodiscard]] virtual bool lock(UserId id) = 0;
+  // In a write transaction: find_by_username(), with the row locked as by lock().
+  [[nodiscard]] virtual std::optional<User> lock_by_username(std::string_view username) = 0;
+  virtual void set_login_failures(UserId id, const LoginFailures& failures) = 0;
 };
 
 }  // namespace concertd::users

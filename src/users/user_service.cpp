@@ -1,6 +1,7 @@
 #include "users/user_service.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "users/password.hpp"
 
@@ -23,7 +24,15 @@ const std::string& decoy_hash() {
 
 }  // namespace
 
-UserService::UserService(store::Database& db) : db_(db) {}
+std::chrono::seconds lockout_after(const LoginPolicy& policy, std::uint32_t failures) noexcept {
+  if (policy.free_failures == 0 || failures <= policy.free_failures) return {};
+  // 2^31 s is far past any max_lock: stop doubling there.
+  const std::uint32_t doublings = std::min<std::uint32_t>(failures - policy.free_failures - 1, 31);
+  return std::min(std::chrono::seconds(std::int64_t{1} << doublings), policy.max_lock);
+}
+
+UserService::UserService(store::Database& db, const Clock& clock, LoginPolicy policy)
+    : db_(db), clock_(clock), policy_(policy) {}
 
 Result<User> UserService::sign_up(std::string_view username, std::string_view password) {
   if (!valid_username(username)) {
@@ -41,11 +50,35 @@ Result<User> UserService::sign_up(std::string_view username, std::string_view pa
 }
 
 Result<UserId> UserService::authenticate(std::string_view username, std::string_view password) {
-  const auto user =
-      store::read(db_, [&](store::Tx& tx) { return tx.users.find_by_username(username); });
-  const bool ok = verify_password(user ? user->password_hash : decoy_hash(), password);
-  if (!user || !ok) return make_error(Errc::kBadCredentials, "wrong username or password");
-  return user->id;
+  const Timestamp now = clock_.now();
+  // The attempt counts as a failure before the password is checked, in the same
+  // transaction that read the count: concurrent guesses, on any node, each see the
+  // ones before them, and a locked account costs no hashing at all.
+  const auto user = store::write(db_, [&](store::Tx& tx) -> Result<std::optional<User>> {
+    auto found = policy_.free_failures > 0 ? tx.users.lock_by_username(username)
+                                           : tx.users.find_by_username(username);
+    if (!found) return std::optional<User>();
+    if (found->login.locked_until > now) {
+      const auto wait = std::chrono::ceil<std::chrono::seconds>(found->login.locked_until - now);
+      return make_error(Errc::kLoginLocked, "too many failed logins; try again later", wait);
+    }
+    if (policy_.free_failures > 0) {
+      const std::uint32_t failures = found->login.count + 1;
+      tx.users.set_login_failures(
+          found->id, {.count = failures, .locked_until = now + lockout_after(policy_, failures)});
+    }
+    return found;
+  });
+  if (!user) return user.error();
+  const bool ok = verify_password(*user ? (*user)->password_hash : decoy_hash(), password);
+  if (!*user || !ok) return make_error(Errc::kBadCredentials, "wrong username or password");
+  if (policy_.free_failures > 0) {
+    db_.write([&](store::Tx& tx) {
+      tx.users.set_login_failures((*user)->id, {});
+      return true;
+    });
+  }
+  return (*user)->id;
 }
 
 }  // namespace concertd::users

@@ -27,7 +27,9 @@ export async function startConcertd(extraArgs = []) {
   const args = [
     '--listen', '127.0.0.1:0', '--database', `sqlite:${dir}/concert.db`, '--demo',
     '--admin-key', adminKey, '--jwt-secret', 'browser-tests-jwt-secret-0123456789',
-    '--web-root', path.join(repoRoot, 'web'), '--threads', '2', ...extraArgs,
+    '--web-root', path.join(repoRoot, 'web'), '--threads', '2',
+    // Every fan of these tests comes from 127.0.0.1: one address, no per-address limits.
+    '--rate-limits', 'off', ...extraArgs,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const log = [];

@@ -73,6 +73,43 @@ TEST_P(UserStore, LockedUserWaitsForTheHolderToCommit) {
   EXPECT_EQ(seen, Won{5});
 }
 
+TEST_P(UserStore, LoginFailuresAreKeptWithTheUser) {
+  const auto user = add_user("alice");
+  const auto fresh = query([&](store::Tx& tx) { return tx.users.find_by_username("alice"); });
+  EXPECT_EQ(fresh->login, users::LoginFailures{});
+  const users::LoginFailures failures{.count = 7, .locked_until = kT0 + std::chrono::seconds(8)};
+  commit([&](store::Tx& tx) {
+    tx.users.set_login_failures(user, failures);
+    return true;
+  });
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.users.find_by_username("alice"); })->login,
+            failures);
+  const auto locked = commit([&](store::Tx& tx) { return tx.users.lock_by_username("alice"); });
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->id, user);
+  EXPECT_EQ(locked->login, failures);
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.users.lock_by_username("bob"); }));
+}
+
+// What makes concurrent login attempts count one after another, on every node.
+TEST_P(UserStore, LockedByUsernameWaitsForTheHolderToCommit) {
+  const auto user = add_user("alice");
+  std::latch locked(1);
+  std::thread holder([&] {
+    db().write([&](store::Tx& tx) {
+      EXPECT_TRUE(tx.users.lock_by_username("alice"));
+      locked.count_down();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      tx.users.set_login_failures(user, {.count = 1, .locked_until = kT0});
+      return true;
+    });
+  });
+  locked.wait();
+  const auto seen = commit([&](store::Tx& tx) { return tx.users.lock_by_username("alice"); });
+  holder.join();
+  EXPECT_EQ(seen->login.count, 1U);
+}
+
 TEST_P(SettingsStore, UnsetNameHasNoValue) {
   EXPECT_FALSE(query([&](store::Tx& tx) { return tx.settings.get("jwt_secret"); }));
 }

@@ -103,6 +103,8 @@ function startConcertd() {
     '--admin-key', ADMIN_KEY,
     '--jwt-secret', JWT_SECRET,
     '--threads', '2',
+    // Its tests sign up many fans from one address.
+    '--rate-limits', 'off',
   ], 'concertd');
   return new Promise((resolve, reject) => {
     let buffered = '';

@@ -102,13 +102,13 @@ class HttpServerTest : public ::testing::Test {
       : sqlite_(store::sqlite::SqliteDatabase::open(dir_.file("test.db"))),
         db_(*sqlite_),
         tokens_("http-test-secret-0123456789abcdef0123456789", clock_),
-        users_(db_),
+        users_(db_, clock_),
         queue_(db_, clock_, {}),
         concerts_(db_, clock_),
         reservations_(db_, concerts_, clock_, 300s),
         balances_(db_, clock_),
         payments_(db_, queue_, clock_),
-        server_(ioc_, pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
+        server_(ioc_, pool_, hashing_pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                 Services{users_, tokens_, queue_, concerts_, reservations_, balances_, payments_,
                          db_, std::string("admin"), files_, "sqlite"},
                 ServerOptions{.body_limit = 1024, .idle_timeout = 5s, .read_timeout = 5s}) {
@@ -122,6 +122,7 @@ class HttpServerTest : public ::testing::Test {
     work_.reset();
     ioc_.stop();
     for (auto& thread : io_threads_) thread.join();
+    hashing_pool_.join();
     pool_.join();
   }
 
@@ -174,6 +175,7 @@ class HttpServerTest : public ::testing::Test {
   // Keeps the io threads running after the last connection and the accept loop ended.
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
   net::thread_pool pool_{kPoolThreads};
+  net::thread_pool hashing_pool_{1};
   Server server_;
   std::array<std::thread, 2> io_threads_;
   net::io_context client_ioc_;

@@ -78,7 +78,7 @@ class ServicesTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<store::Database> db_ = store::sqlite::SqliteDatabase::open(dir_.file("t.db"));
-  users::UserService users_{*db_};
+  users::UserService users_{*db_, clock_};
   queue::QueueService queue_{
       *db_, clock_, {.max_active = 10, .admit_rate = 100, .active_ttl = 600s}};
   concerts::ConcertService concerts_{*db_, clock_};
@@ -414,6 +414,52 @@ TEST_F(ServicesTest, UsernamesAreUniqueAndPasswordsChecked) {
   EXPECT_EQ(users_.authenticate("bob", "correct horse").error().code, Errc::kBadCredentials);
   EXPECT_EQ(users_.sign_up("a", "correct horse").error().code, Errc::kInvalidArgument);
   EXPECT_EQ(users_.sign_up("carol", "short").error().code, Errc::kInvalidArgument);
+}
+
+TEST_F(ServicesTest, LockoutDoublesFromOneSecondAfterTheFreeFailuresUpToTheMaximum) {
+  const users::LoginPolicy policy{.free_failures = 3, .max_lock = 60s};
+  EXPECT_EQ(users::lockout_after(policy, 3), 0s);
+  EXPECT_EQ(users::lockout_after(policy, 4), 1s);
+  EXPECT_EQ(users::lockout_after(policy, 5), 2s);
+  EXPECT_EQ(users::lockout_after(policy, 9), 32s);
+  EXPECT_EQ(users::lockout_after(policy, 10), 60s);
+  EXPECT_EQ(users::lockout_after(policy, 4'000'000'000U), 60s);
+  EXPECT_EQ(users::lockout_after({.free_failures = 0}, 1000), 0s);
+}
+
+TEST_F(ServicesTest, FailedLoginsLockTheAccountWithoutCheckingThePassword) {
+  users::UserService users(*db_, clock_, {.free_failures = 2, .max_lock = 900s});
+  ASSERT_TRUE(users.sign_up("alice", "correct horse"));
+  EXPECT_EQ(users.authenticate("alice", "wrong 1").error().code, Errc::kBadCredentials);
+  EXPECT_EQ(users.authenticate("alice", "wrong 2").error().code, Errc::kBadCredentials);
+  // The third failure locks for 1 s; even the right password is refused meanwhile.
+  EXPECT_EQ(users.authenticate("alice", "wrong 3").error().code, Errc::kBadCredentials);
+  const auto locked = users.authenticate("alice", "correct horse");
+  ASSERT_FALSE(locked);
+  EXPECT_EQ(locked.error().code, Errc::kLoginLocked);
+  EXPECT_EQ(locked.error().retry_after, 1s);
+  clock_.advance(1s);
+  // The fourth failure locks for 2 s.
+  EXPECT_EQ(users.authenticate("alice", "wrong 4").error().code, Errc::kBadCredentials);
+  clock_.advance(1500ms);
+  EXPECT_EQ(users.authenticate("alice", "correct horse").error().retry_after, 1s);
+  clock_.advance(500ms);
+  // A success resets the count: two more failures are free again.
+  EXPECT_TRUE(users.authenticate("alice", "correct horse"));
+  EXPECT_EQ(users.authenticate("alice", "wrong 5").error().code, Errc::kBadCredentials);
+  EXPECT_EQ(users.authenticate("alice", "wrong 6").error().code, Errc::kBadCredentials);
+  EXPECT_TRUE(users.authenticate("alice", "correct horse"));
+  // The count is the account's: another service on the same database (another node) sees it.
+  users::UserService other_node(*db_, clock_, {.free_failures = 2, .max_lock = 900s});
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(users.authenticate("alice", "wrong"));
+  EXPECT_EQ(other_node.authenticate("alice", "correct horse").error().code, Errc::kLoginLocked);
+}
+
+TEST_F(ServicesTest, UnknownUsernamesAreNeverLocked) {
+  users::UserService users(*db_, clock_, {.free_failures = 1, .max_lock = 900s});
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(users.authenticate("nobody", "wrong").error().code, Errc::kBadCredentials);
+  }
 }
 
 TEST_F(ServicesTest, UpcomingListsFutureConcertsByDateWithAvailableSeats) {

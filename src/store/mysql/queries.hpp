@@ -64,7 +64,13 @@ inline constexpr std::string_view kUsernameKey = "users_username";
 inline constexpr std::string_view kInsertUser =
     "INSERT INTO users (id, username, password_hash) VALUES (?, ?, ?)";
 inline constexpr std::string_view kFindUserByName =
-    "SELECT id, username, password_hash FROM users WHERE username = ?";
+    "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
+    "WHERE username = ?";
+inline constexpr std::string_view kLockUserByName =
+    "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
+    "WHERE username = ? FOR UPDATE";
+inline constexpr std::string_view kSetLoginFailures =  // failures, locked until, id
+    "UPDATE users SET failed_logins = ?, login_locked_until = ? WHERE id = ?";
 inline constexpr std::string_view kUserExists = "SELECT 1 FROM users WHERE id = ?";
 inline constexpr std::string_view kLockUser = "SELECT 1 FROM users WHERE id = ? FOR UPDATE";
 

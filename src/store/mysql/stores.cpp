@@ -27,6 +27,15 @@ ReservationStatus reservation_status(std::string_view text) {
   throw MysqlError(0, "mysql: stored reservation status is unknown");
 }
 
+// Columns: id, username, password_hash, failed_logins, login_locked_until.
+users::User read_user(const Query& row) {
+  return users::User{.id = row.id<UserId>(0),
+                     .username = row.text(1),
+                     .password_hash = row.text(2),
+                     .login = {.count = static_cast<std::uint32_t>(row.int64(3)),
+                               .locked_until = row.timestamp(4)}};
+}
+
 // Columns: number, user_id, status, created_at, expires_at.
 QueueEntry read_entry(const Query& row) {
   return QueueEntry{.number = row.int64(0),
@@ -81,13 +90,27 @@ std::optional<users::User> MysqlUserStore::find_by_username(std::string_view use
   auto row = conn_.query(q::kFindUserByName);
   row.bind(1, username);
   if (!row.step()) return std::nullopt;
-  return users::User{
-      .id = row.id<UserId>(0), .username = row.text(1), .password_hash = row.text(2)};
+  return read_user(row);
 }
 
 bool MysqlUserStore::exists(UserId id) { return conn_.query(q::kUserExists).bind(1, id).step(); }
 
 bool MysqlUserStore::lock(UserId id) { return conn_.query(q::kLockUser).bind(1, id).step(); }
+
+std::optional<users::User> MysqlUserStore::lock_by_username(std::string_view username) {
+  auto row = conn_.query(q::kLockUserByName);
+  row.bind(1, username);
+  if (!row.step()) return std::nullopt;
+  return read_user(row);
+}
+
+void MysqlUserStore::set_login_failures(UserId id, const users::LoginFailures& failures) {
+  conn_.query(q::kSetLoginFailures)
+      .bind(1, static_cast<std::int64_t>(failures.count))
+      .bind(2, failures.locked_until)
+      .bind(3, id)
+      .run();
+}
 
 // QueueStore
 

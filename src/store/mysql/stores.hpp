@@ -23,6 +23,8 @@ class MysqlUserStore final : public users::UserStore {
   [[nodiscard]] std::optional<users::User> find_by_username(std::string_view username) override;
   [[nodiscard]] bool exists(UserId id) override;
   [[nodiscard]] bool lock(UserId id) override;
+  [[nodiscard]] std::optional<users::User> lock_by_username(std::string_view username) override;
+  void set_login_failures(UserId id, const users::LoginFailures& failures) override;
 
  private:
   Connection& conn_;

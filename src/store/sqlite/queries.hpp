@@ -39,7 +39,10 @@ inline constexpr std::string_view kInsertUser =
     "INSERT INTO users (id, username, password_hash) VALUES (?1, ?2, ?3)"
     " ON CONFLICT (username) DO NOTHING";
 inline constexpr std::string_view kFindUserByName =
-    "SELECT id, username, password_hash FROM users WHERE username = ?1";
+    "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
+    "WHERE username = ?1";
+inline constexpr std::string_view kSetLoginFailures =
+    "UPDATE users SET failed_logins = ?2, login_locked_until = ?3 WHERE id = ?1";
 inline constexpr std::string_view kUserExists = "SELECT 1 FROM users WHERE id = ?1";
 
 // QueueStore.

@@ -58,6 +58,15 @@ std::chrono::year_month_day parse_date(const std::string& text) {
   return date;
 }
 
+// Columns: id, username, password_hash, failed_logins, login_locked_until.
+users::User read_user(const Query& row) {
+  return users::User{.id = row.id<UserId>(0),
+                     .username = row.text(1),
+                     .password_hash = row.text(2),
+                     .login = {.count = static_cast<std::uint32_t>(row.int64(3)),
+                               .locked_until = row.timestamp(4)}};
+}
+
 // Columns: number, user_id, status, created_at, expires_at.
 QueueEntry read_entry(const Query& row) {
   return QueueEntry{.number = row.int64(0),
@@ -96,14 +105,25 @@ std::optional<users::User> SqliteUserStore::find_by_username(std::string_view us
   auto row = conn_.query(q::kFindUserByName);
   row.bind(1, username);
   if (!row.step()) return std::nullopt;
-  return users::User{
-      .id = row.id<UserId>(0), .username = row.text(1), .password_hash = row.text(2)};
+  return read_user(row);
 }
 
 bool SqliteUserStore::exists(UserId id) { return conn_.query(q::kUserExists).bind(1, id).step(); }
 
 // The one writer connection already runs every write transaction alone.
 bool SqliteUserStore::lock(UserId id) { return exists(id); }
+
+std::optional<users::User> SqliteUserStore::lock_by_username(std::string_view username) {
+  return find_by_username(username);
+}
+
+void SqliteUserStore::set_login_failures(UserId id, const users::LoginFailures& failures) {
+  conn_.query(q::kSetLoginFailures)
+      .bind(1, id)
+      .bind(2, static_cast<std::int64_t>(failures.count))
+      .bind(3, failures.locked_until)
+      .run();
+}
 
 // QueueStore
 
