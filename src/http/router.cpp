@@ -162,6 +162,21 @@ Response failure(const Request& req, const Route& route, const std::exception_pt
 
 std::span<const RouteInfo> route_table() noexcept { return route_infos(); }
 
+RouteMatch find_route(verb method, std::string_view path) {
+  RouteMatch found;
+  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+    Params params{};
+    if (!match(kRoutes[i].pattern, path, params)) continue;
+    found.path_known = true;
+    if (kRoutes[i].method == method) {
+      found.route = i;
+      found.params = params;
+      break;
+    }
+  }
+  return found;
+}
+
 net::awaitable<Response> handle_request(Context ctx, Request req) {
   const auto start = std::chrono::steady_clock::now();
   RequestNotes notes;
@@ -169,18 +184,8 @@ net::awaitable<Response> handle_request(Context ctx, Request req) {
   // HEAD is GET without the body (RFC 9110 §9.3.2): the server leaves the body out.
   const verb asked = req.method;
   if (asked == verb::head) req.method = verb::get;
-  std::optional<std::size_t> route;
-  bool path_known = false;
-  for (std::size_t i = 0; i < kRoutes.size(); ++i) {
-    Params params{};
-    if (!match(kRoutes[i].pattern, req.path, params)) continue;
-    path_known = true;
-    if (kRoutes[i].method == req.method) {
-      route = i;
-      req.params = params;
-      break;
-    }
-  }
+  const auto [route, path_known, params] = find_route(req.method, req.path);
+  req.params = params;
 
   Response response;
   std::size_t series = kUnmatchedSeries;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +17,14 @@ struct RouteInfo {
 
 // Every API route (not the static files), in matching order.
 [[nodiscard]] std::span<const RouteInfo> route_table() noexcept;
+
+// What the router makes of a method and a percent-encoded path, before any handler runs.
+struct RouteMatch {
+  std::optional<std::size_t> route;    // the index in route_table() of the first match
+  bool path_known = false;             // some route has this path (another method: 405)
+  decltype(Request::params) params{};  // the route's {param} segments, views into the path
+};
+[[nodiscard]] RouteMatch find_route(beast::http::verb method, std::string_view path);
 
 // Finds the route of `req` (method + path template) and runs its handler.
 // Unknown path: 404 NOT_FOUND; known path, other method: 405 METHOD_NOT_ALLOWED with

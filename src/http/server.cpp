@@ -19,11 +19,9 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/url/parse.hpp>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -39,12 +37,12 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "http/errors.hpp"
+#include "http/request.hpp"
 #include "http/router.hpp"
 
 namespace concertd::http {
 namespace {
 
-constexpr std::size_t kHeaderLimit = 8 * 1024;
 // After an error response, how long and how much of the client's unread request we
 // swallow so that closing does not reset the connection before the client read it.
 constexpr std::chrono::seconds kLingerTimeout{1};
@@ -58,11 +56,6 @@ constexpr std::chrono::seconds kAcceptFailureLogEvery{10};
 constexpr std::size_t kFirstRead = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-// A request's fields live in an arena of its connection, not one heap block per field.
-using FieldsAllocator = std::pmr::polymorphic_allocator<char>;
-using HttpRequest =
-    beast::http::request<beast::http::string_body, beast::http::basic_fields<FieldsAllocator>>;
-using RequestParser = beast::http::request_parser<beast::http::string_body, FieldsAllocator>;
 constexpr std::size_t kFieldsArena = 1024;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kMaxRequestId = 64;
@@ -117,52 +110,6 @@ void serialize(const Response& response, std::string_view request_id, unsigned v
   }
   out += "\r\n";
   if (with_body) out += response.body;
-}
-
-// The problem to answer a failed read with; nullopt: close without a word (the client
-// left, timed out, or we are shutting down).
-std::optional<Response> read_failure(const beast::error_code& ec, std::size_t body_limit) {
-  if (ec == beast::http::error::header_limit) {
-    return problem(problems::kHeadersTooLarge, "request header exceeds 8192 bytes");
-  }
-  if (ec == beast::http::error::body_limit) {
-    return problem(problems::kPayloadTooLarge,
-                   "request body exceeds " + std::to_string(body_limit) + " bytes");
-  }
-  if (ec == beast::http::error::end_of_stream || ec == beast::http::error::partial_message) {
-    return std::nullopt;
-  }
-  if (ec.category() == beast::http::make_error_code(beast::http::error::bad_target).category()) {
-    return problem(Errc::kInvalidArgument, "malformed HTTP request");
-  }
-  return std::nullopt;
-}
-
-// RFC 9112 §6.1, §6.3 and §3.2: what a request's header must not be, so that we never
-// read its body (or the next request) differently from a proxy in front of us: a
-// Transfer-Encoding whose last coding is not chunked (the length cannot be known), one
-// with a Content-Length beside it, and an HTTP/1.1 request without exactly one valid Host.
-// A problem to answer (and close the connection after), or nullopt.
-std::optional<Response> header_problem(const RequestParser& parser) {
-  const auto& header = parser.get();
-  const auto bad = [](std::string_view detail) {
-    return std::optional(problem(Errc::kInvalidArgument, detail));
-  };
-  if (header.count(beast::http::field::transfer_encoding) > 0) {
-    if (header.count(beast::http::field::content_length) > 0) {
-      return bad("Transfer-Encoding and Content-Length together");
-    }
-    if (!parser.chunked()) return bad("the last transfer coding must be chunked");
-  }
-  if (header.version() >= 11) {
-    if (header.count(beast::http::field::host) != 1)
-      return bad("exactly one Host header is required");
-    const auto host = header[beast::http::field::host];
-    const auto authority = boost::urls::parse_authority(host);
-    if (!host.empty() && (!authority || authority->has_userinfo()))
-      return bad("malformed Host header");
-  }
-  return std::nullopt;
 }
 
 // One open descriptor of /dev/null, to be released when accept() fails for the lack of
@@ -365,45 +312,6 @@ std::string_view request_id(State& state, std::string_view given, RequestIdBuffe
   const auto end =
       fmt::format_to_n(buffer.data(), buffer.size(), "{}-{:x}", state.request_id_prefix, n).out;
   return {buffer.data(), end};
-}
-
-// The request target in origin form ("/path?query"), or in absolute form
-// ("http://host/path?query", which RFC 9112 §3.2.2 has servers accept); nullopt otherwise.
-std::optional<boost::urls::url_view> parse_target(std::string_view text) {
-  if (text.starts_with('/')) {
-    auto origin = boost::urls::parse_origin_form(text);
-    return origin ? std::optional(*origin) : std::nullopt;
-  }
-  auto absolute = boost::urls::parse_absolute_uri(text);
-  if (!absolute || (absolute->scheme_id() != boost::urls::scheme::http &&
-                    absolute->scheme_id() != boost::urls::scheme::https)) {
-    return std::nullopt;
-  }
-  return *absolute;
-}
-
-// Builds the handler's view of `message`; nullopt when its target is neither
-// origin-form nor absolute-form.
-std::optional<Request> make_request(const HttpRequest& message, std::string_view id,
-                                    std::string_view client, std::string_view client_key) {
-  auto target = parse_target(message.target());
-  if (!target) return std::nullopt;
-  Request req;
-  req.id = id;
-  req.client = client;
-  req.client_key = client_key;
-  req.method = message.method();
-  req.target = *target;
-  const std::string_view path = target->encoded_path();
-  req.path = path.empty() ? std::string_view("/") : path;
-  req.authorization = message[beast::http::field::authorization];
-  if (auto it = message.find("Idempotency-Key"); it != message.end()) {
-    req.idempotency_key = it->value();
-  }
-  if (auto it = message.find("X-Admin-Key"); it != message.end()) req.admin_key = it->value();
-  req.if_none_match = message[beast::http::field::if_none_match];
-  req.body = message.body();
-  return req;
 }
 
 // Reads the next request's header into `parser`: waits up to the idle timeout for its
