@@ -21,5 +21,8 @@ int main(int argc, char** argv) {
     std::cerr << "concertd: " << bad->message << " (see --help)\n";
     return 2;
   }
+  if (const auto* audit_command = std::get_if<AuditCommand>(&parsed)) {
+    return audit(audit_command->config);
+  }
   return run(std::get<Config>(parsed));
 }

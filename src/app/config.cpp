@@ -249,7 +249,9 @@ ParsedCommandLine parse_command_line(
         return BadUsage{*error + " (from " + flag.env + ")"};
     }
   }
-  for (std::size_t i = 0; i < args.size(); ++i) {
+  // A leading `audit` is the audit command, which reads --database and nothing else.
+  const bool auditing = !args.empty() && args.front() == "audit";
+  for (std::size_t i = auditing ? 1 : 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     std::optional<std::string> inline_value;
     if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
@@ -259,6 +261,9 @@ ParsedCommandLine parse_command_line(
     const Flag* flag = find_flag(arg);
     if (flag == nullptr) return BadUsage{"unknown argument '" + std::string(arg) + "'"};
     if (flag->name == "--help") return ShowHelp{};
+    if (auditing && flag->name != "--database") {
+      return BadUsage{"audit takes --database only, got '" + std::string(arg) + "'"};
+    }
     if (!flag->takes_value) {
       if (inline_value) return BadUsage{std::string(arg) + " takes no value"};
       config.demo = true;
@@ -270,6 +275,7 @@ ParsedCommandLine parse_command_line(
     }
     if (auto error = apply(config, flag->name, *inline_value)) return BadUsage{*error};
   }
+  if (auditing) return AuditCommand{std::move(config)};
   if (config.threads == 0) config.threads = std::max(1U, std::thread::hardware_concurrency());
   if (config.hash_threads == 0) {
     config.hash_threads = std::max(1U, std::thread::hardware_concurrency());
@@ -280,7 +286,11 @@ ParsedCommandLine parse_command_line(
 std::string usage() {
   std::string text =
       "usage: concertd [flags]\n"
-      "Concert seat reservation service: waiting room, seat holds, balances, payments.\n\n";
+      "       concertd audit [--database URL]\n"
+      "Concert seat reservation service: waiting room, seat holds, balances, payments.\n"
+      "audit checks the invariants of the contract (§4) against the database and prints\n"
+      "what breaks them: exit 0 when they all hold, 1 when one does not, 2 when the\n"
+      "database cannot be read.\n\n";
   for (const auto& flag : kFlags) {
     std::string line = "  " + std::string(flag.name) + (flag.takes_value ? " VALUE" : "");
     line.resize(std::max<std::size_t>(line.size() + 2, 24), ' ');

@@ -48,11 +48,16 @@ struct Config {
   users::LoginPolicy login_policy;
 };
 
+// `concertd audit [--database URL]`: check contract §4 against the database, then exit.
+struct AuditCommand {
+  Config config;  // only its database matters
+};
+
 struct ShowHelp {};
 struct BadUsage {
   std::string message;  // one line, without the program name
 };
-using ParsedCommandLine = std::variant<Config, ShowHelp, BadUsage>;
+using ParsedCommandLine = std::variant<Config, AuditCommand, ShowHelp, BadUsage>;
 
 // Flags win over environment variables (CONCERT_*), which win over defaults.
 // `getenv` returns the value of a variable, nullopt when unset.

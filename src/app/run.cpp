@@ -24,6 +24,7 @@
 #include "payments/payment_service.hpp"
 #include "queue/queue_service.hpp"
 #include "reservations/reservation_service.hpp"
+#include "store/audit.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #ifdef CONCERTD_WITH_MYSQL
 #include "store/mysql/mysql_database.hpp"
@@ -195,7 +196,7 @@ int run(const Config& config) {
     server.emplace(
         ioc, blocking, hashing,
         net::ip::tcp::endpoint(net::ip::make_address(config.listen_host), config.listen_port),
-        http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db,
+        http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db, clock,
                        config.admin_key, files, shared ? "mysql" : "sqlite"},
         http::ServerOptions{.access_log = config.access_log,
                             .metrics = config.metrics,
@@ -246,6 +247,33 @@ int run(const Config& config) {
   spdlog::info(R"("event":"stopped")");
   log::shutdown();
   return 0;
+}
+
+int audit(const Config& config) {
+  log::init(spdlog::level::warn);
+  const auto where = redact_database_url(config.database_url);
+  if (!is_mysql_url(config.database_url) && !std::filesystem::exists(config.sqlite_path)) {
+    std::cerr << "concertd audit: --database " << where << ": no such file\n";
+    return 2;
+  }
+  store::AuditReport report;
+  try {
+    report = open_database(config)->audit(SystemClock().now());
+  } catch (const std::exception& e) {
+    std::cerr << "concertd audit: --database " << where << ": " << e.what() << '\n';
+    return 2;
+  }
+  for (const auto& result : report.results) {
+    if (result.violations == 0) continue;
+    std::cout << "§" << result.check->invariant << " broken: " << result.check->rule << " ("
+              << result.violations << (result.violations == 1 ? " row" : " rows") << ")\n";
+    for (const auto& example : result.examples) std::cout << "  " << example << '\n';
+  }
+  std::cout << report.results.size() << " checks of contract §4 on " << where << ": "
+            << (report.ok() ? "every invariant holds" : std::to_string(report.broken()) + " broken")
+            << '\n';
+  log::shutdown();
+  return report.ok() ? 0 : 1;
 }
 
 }  // namespace concertd::app

@@ -9,4 +9,9 @@ namespace concertd::app {
 // unusable, 1 when the server cannot listen.
 [[nodiscard]] int run(const Config& config);
 
+// Checks contract §4 against the configured database and prints the report to stdout.
+// Returns 0 when every invariant holds, 1 when one does not, 2 when the database cannot
+// be opened or read (a SQLite file that does not exist is not created).
+[[nodiscard]] int audit(const Config& config);
+
 }  // namespace concertd::app

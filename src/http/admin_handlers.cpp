@@ -78,4 +78,13 @@ net::awaitable<Response> list_sales(Context ctx, Request req) {
   co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work), &sales_json);
 }
 
+// Contract §4 checked against the database now: the same report as `concertd audit`.
+net::awaitable<Response> audit_invariants(Context ctx, Request req) {
+  if (auto admin = require_admin(ctx, req); !admin) co_return problem(admin.error());
+  auto work = [&db = ctx.services.db, &clock = ctx.services.clock] {
+    return db.audit(clock.now());
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work), &audit_json);
+}
+
 }  // namespace concertd::http

@@ -35,6 +35,7 @@ net::awaitable<Response> create_concert(Context ctx, Request req);
 net::awaitable<Response> list_sales(Context ctx, Request req);
 Response queue_admission(const Context& ctx, const Request& req);
 net::awaitable<Response> change_queue_admission(Context ctx, Request req);
+net::awaitable<Response> audit_invariants(Context ctx, Request req);
 
 // operating_handlers.cpp
 Response healthz(const Context& ctx, const Request& req);

@@ -359,6 +359,21 @@ std::string sales_json(const std::vector<concerts::ConcertSales>& sales) {
   return json::serialize(array);
 }
 
+std::string audit_json(const store::AuditReport& report) {
+  json::array checks;
+  checks.reserve(report.results.size());
+  for (const auto& result : report.results) {
+    json::array examples;
+    for (const auto& example : result.examples) examples.emplace_back(example);
+    checks.push_back(json::object({{"invariant", result.check->invariant},
+                                   {"rule", result.check->rule},
+                                   {"violations", result.violations},
+                                   {"examples", std::move(examples)}}));
+  }
+  return json::serialize(
+      json::object({{"ok", report.ok()}, {"broken", report.broken()}, {"checks", checks}}));
+}
+
 std::string seats_json(const std::vector<concerts::SeatView>& seats) {
   json::monotonic_resource resource;
   json::array array(&resource);

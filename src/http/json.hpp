@@ -15,6 +15,7 @@
 #include "queue/queue_service.hpp"
 #include "queue/waiting_room.hpp"
 #include "reservations/reservation.hpp"
+#include "store/audit.hpp"
 #include "users/user.hpp"
 
 // DTO <-> JSON for the contract's bodies. Parsers fail with kInvalidArgument (400
@@ -124,6 +125,7 @@ struct NewConcert {
 [[nodiscard]] std::string payment_json(PaymentId payment);
 [[nodiscard]] std::string concert_created_json(ConcertId concert);
 [[nodiscard]] std::string sales_json(const std::vector<concerts::ConcertSales>& sales);
+[[nodiscard]] std::string audit_json(const store::AuditReport& report);
 [[nodiscard]] std::string status_json(std::string_view status);
 
 }  // namespace concertd::http

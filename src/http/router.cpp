@@ -45,6 +45,7 @@ constexpr std::array kRoutes{
     Route{verb::get, "/api/v1/admin/sales", &list_sales},
     Route{verb::get, "/api/v1/admin/queue", &queue_admission},
     Route{verb::patch, "/api/v1/admin/queue", &change_queue_admission},
+    Route{verb::get, "/api/v1/admin/audit", &audit_invariants},
     Route{verb::get, "/healthz", &healthz},
     Route{verb::get, "/readyz", &readyz},
     Route{verb::get, "/metrics", &metrics},

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "concerts/concert_service.hpp"
 #include "http/client.hpp"
 #include "http/limits.hpp"
@@ -31,6 +32,7 @@ struct Services {
   payments::BalanceService& balances;
   payments::PaymentService& payments;
   store::Database& db;
+  const Clock& clock;  // for what no service owns, e.g. the audit's "now"
   // nullopt (or empty): the admin API is disabled and answers 403 FORBIDDEN, so that an
   // operator who forgot --admin-key learns why instead of guessing at a 404.
   std::optional<std::string> admin_key;

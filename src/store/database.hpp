@@ -15,6 +15,8 @@
 
 namespace concertd::store {
 
+struct AuditReport;  // store/audit.hpp
+
 // Small named values the service keeps in its database (e.g. the generated JWT key).
 class SettingsStore {
  public:
@@ -55,6 +57,9 @@ class Database {
   virtual void read(const std::function<void(Tx&)>& work) = 0;
   // True when the database answers.
   [[nodiscard]] virtual bool ready() = 0;
+  // Checks the invariants of contract §4 (store/audit.hpp) against one consistent snapshot
+  // of committed data, as of `now`. Writes nothing. Throws StoreUnavailable like read().
+  [[nodiscard]] virtual AuditReport audit(Timestamp now) = 0;
 };
 
 template <class T>

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "contract/store_contract.hpp"
+#include "store/audit.hpp"
 #include "store/migration.hpp"
 #include "store/mysql/mysql_database.hpp"
 #include "store/mysql/url.hpp"
@@ -128,6 +129,7 @@ class TempMysqlDatabase final : public store::Database {
   void write(const std::function<bool(store::Tx&)>& work) override { db_->write(work); }
   void read(const std::function<void(store::Tx&)>& work) override { db_->read(work); }
   [[nodiscard]] bool ready() override { return db_->ready(); }
+  [[nodiscard]] store::AuditReport audit(Timestamp now) override { return db_->audit(now); }
 
  private:
   TempDatabase database_;  // declared first: dropped after the store closed

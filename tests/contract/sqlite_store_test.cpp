@@ -6,6 +6,7 @@
 
 #include "contract/store_contract.hpp"
 #include "fakes/temp_dir.hpp"
+#include "store/audit.hpp"
 #include "store/migration.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
@@ -21,6 +22,7 @@ class TempSqliteDatabase final : public store::Database {
   void write(const std::function<bool(store::Tx&)>& work) override { db_->write(work); }
   void read(const std::function<void(store::Tx&)>& work) override { db_->read(work); }
   [[nodiscard]] bool ready() override { return db_->ready(); }
+  [[nodiscard]] store::AuditReport audit(Timestamp now) override { return db_->audit(now); }
 
  private:
   testing::TempDir dir_;  // declared first: removed after the database closed

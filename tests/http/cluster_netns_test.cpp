@@ -183,7 +183,7 @@ TEST_F(ClusterNetns, NodeCutOffFromTheDatabaseAnswers503WhileTheOthersCarryOn) {
   EXPECT_TRUE(has_status(pay(healed, rid, kPrice, users[kCut].queue), 201));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM seats WHERE state = 'SOLD'"),
             static_cast<std::int64_t>(kNodes));
-  expect_invariants(db);
+  expect_invariants(database());
 }
 
 }  // namespace

@@ -146,7 +146,7 @@ void Cluster::race_through_nginx_and_nodes() {
             static_cast<std::int64_t>(kChargers) * kPerCharger);
   EXPECT_EQ(db.scalar("SELECT sum(amount) FROM ledger WHERE user_id = ?", {uuid(payer.id)}),
             expected);
-  expect_invariants(db);
+  expect_invariants(database());
 }
 
 // (b) With two active slots, A, B, C, D join in that order through different nodes and are
@@ -214,8 +214,7 @@ void Cluster::admit_in_queue_order_across_nodes() {
     HttpClient via(node(2));
     wait_active(via, users[3].queue, 5s);
   }
-  Db db(database());
-  expect_invariants(db);
+  expect_invariants(database());
 }
 
 // (c) kill -9 of the admitter while charges run through every entry point: another node
@@ -269,7 +268,7 @@ void Cluster::kill_admitter_under_load() {
       EXPECT_EQ(in_ledger.size(), acknowledged.size()) << "worker " << w;
     }
   }
-  expect_invariants(db);
+  expect_invariants(database());
 }
 
 // A PATCH of the admission settings on one node is in force on every node within a second,

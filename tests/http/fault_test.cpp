@@ -145,7 +145,7 @@ TEST(DatabaseFaults, MariaDbRestartUnderLoadAnswers503AndRecovers) {
       EXPECT_EQ(in_ledger.count(1000000), 0U);
     }
   }
-  expect_invariants(db);
+  expect_invariants(DatabaseUrl{mariadb.dsn()});
   server.stop();
 }
 

@@ -61,6 +61,20 @@ TEST(CommandLine, OperatingFlags) {
   }
 }
 
+TEST(CommandLine, AuditReadsTheDatabaseFlagOnly) {
+  const auto audit = std::get<AuditCommand>(
+      parse({"audit", "--database", "sqlite:/srv/concert.db"}, {{"CONCERT_MAX_ACTIVE", "7"}}));
+  EXPECT_EQ(audit.config.sqlite_path, "/srv/concert.db");
+  EXPECT_EQ(std::get<AuditCommand>(parse({"audit"}, {{"CONCERT_DATABASE", "sqlite:env.db"}}))
+                .config.sqlite_path,
+            "env.db");
+  EXPECT_TRUE(std::holds_alternative<BadUsage>(parse({"audit", "--demo"})));
+  EXPECT_TRUE(std::holds_alternative<BadUsage>(parse({"audit", "--database", "postgres://x"})));
+  EXPECT_TRUE(std::holds_alternative<ShowHelp>(parse({"audit", "--help"})));
+  // Only as the first word: elsewhere it is an unknown argument.
+  EXPECT_TRUE(std::holds_alternative<BadUsage>(parse({"--demo", "audit"})));
+}
+
 TEST(CommandLine, HelpIsRecognised) {
   EXPECT_TRUE(std::holds_alternative<ShowHelp>(parse({"--help"})));
 }

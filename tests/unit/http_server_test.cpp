@@ -36,6 +36,7 @@
 #include "payments/payment_service.hpp"
 #include "queue/queue_service.hpp"
 #include "reservations/reservation_service.hpp"
+#include "store/audit.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 #include "users/tokens.hpp"
 #include "users/user_service.hpp"
@@ -63,6 +64,10 @@ class FlakyDatabase final : public store::Database {
     inner_.read(work);
   }
   [[nodiscard]] bool ready() override { return answers.load() && inner_.ready(); }
+  [[nodiscard]] store::AuditReport audit(Timestamp now) override {
+    fail_if_told();
+    return inner_.audit(now);
+  }
 
   std::atomic<Fault> fault{Fault::kNone};
   std::atomic<bool> answers{true};
@@ -110,7 +115,7 @@ class HttpServerTest : public ::testing::Test {
         payments_(db_, queue_, clock_),
         server_(ioc_, pool_, hashing_pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                 Services{users_, tokens_, queue_, concerts_, reservations_, balances_, payments_,
-                         db_, std::string("admin"), files_, "sqlite"},
+                         db_, clock_, std::string("admin"), files_, "sqlite"},
                 ServerOptions{.body_limit = 1024, .idle_timeout = 5s, .read_timeout = 5s}) {
     queue_.restore();
     server_.start();

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/metrics.hpp"
+#include "store/audit.hpp"
 #include "store/migration.hpp"
 #include "store/mysql/connection.hpp"
 #include "store/mysql/queries.hpp"
@@ -342,15 +343,25 @@ void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
   }
 }
 
-void MysqlDatabase::read(const std::function<void(Tx&)>& work) {
+void MysqlDatabase::snapshot(const std::function<void(Session&)>& work) {
   auto lease = begin(Isolation::kRepeatableRead, q::kStartReadOnly);
   try {
-    work(lease->session().tx());
+    work(lease->session());
     lease->connection().exec(q::kCommit);
   } catch (...) {
     lease->rollback();
     throw;
   }
+}
+
+void MysqlDatabase::read(const std::function<void(Tx&)>& work) {
+  snapshot([&](Session& session) { work(session.tx()); });
+}
+
+AuditReport MysqlDatabase::audit(Timestamp now) {
+  AuditReport report;
+  snapshot([&](Session& session) { report = run_audit(session.connection(), now); });
+  return report;
 }
 
 bool MysqlDatabase::ready() {

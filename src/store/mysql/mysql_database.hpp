@@ -51,8 +51,8 @@ struct Options {
 // StoreUnavailable (503) as for any fault and must not report success. Retrying the same
 // request with its Idempotency-Key then answers as the first one did if it committed.
 //
-// read() runs the work in a READ ONLY transaction at REPEATABLE READ WITH CONSISTENT
-// SNAPSHOT, so it sees one snapshot of committed data.
+// read() and audit() run in a READ ONLY transaction at REPEATABLE READ WITH CONSISTENT
+// SNAPSHOT, so they see one snapshot of committed data.
 //
 // Thread-safe. Each call uses one connection on the calling thread. Destroying the
 // store closes its connections; no call may be in progress.
@@ -74,9 +74,13 @@ class MysqlDatabase final : public Database {
   void read(const std::function<void(Tx&)>& work) override;
   // SELECT on a connection of its own (not the pool's, so a busy pool is still ready).
   [[nodiscard]] bool ready() override;
+  [[nodiscard]] AuditReport audit(Timestamp now) override;
 
  private:
   class Lease;
+
+  // Runs `work` on a session inside one READ ONLY consistent-snapshot transaction.
+  void snapshot(const std::function<void(Session&)>& work);
 
   // A session with a transaction begun by `start`. A pooled connection that turns out to
   // be gone (e.g. the server restarted while it was idle) is replaced by a new one once.

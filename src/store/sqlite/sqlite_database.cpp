@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "common/metrics.hpp"
+#include "store/audit.hpp"
 #include "store/migration.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/queries.hpp"
@@ -240,18 +241,28 @@ void SqliteDatabase::run_batch(std::vector<Job>& batch) {
   }
 }
 
-void SqliteDatabase::read(const std::function<void(Tx&)>& work) {
+void SqliteDatabase::snapshot(const std::function<void(Session&)>& work) {
   ReaderLease lease(*this);
   Connection& conn = lease.session().connection();
   try {
     // Deferred: the snapshot is taken at the first read and held until COMMIT.
     conn.exec(q::kBegin);
-    work(lease.session().tx());
+    work(lease.session());
     conn.exec(q::kCommit);
   } catch (...) {
     if (!rollback_quietly(conn)) lease.discard();
     throw;
   }
+}
+
+void SqliteDatabase::read(const std::function<void(Tx&)>& work) {
+  snapshot([&](Session& session) { work(session.tx()); });
+}
+
+AuditReport SqliteDatabase::audit(Timestamp now) {
+  AuditReport report;
+  snapshot([&](Session& session) { report = run_audit(session.connection(), now); });
+  return report;
 }
 
 bool SqliteDatabase::ready() {

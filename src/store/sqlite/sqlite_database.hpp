@@ -60,6 +60,7 @@ class SqliteDatabase final : public Database {
   void write(const std::function<bool(Tx&)>& work) override;
   void read(const std::function<void(Tx&)>& work) override;
   [[nodiscard]] bool ready() override;
+  [[nodiscard]] AuditReport audit(Timestamp now) override;
 
  private:
   struct Job {
@@ -72,6 +73,8 @@ class SqliteDatabase final : public Database {
 
   void writer_loop();
   void run_batch(std::vector<Job>& batch);
+  // Runs `work` on a reader's session inside one read transaction (one snapshot).
+  void snapshot(const std::function<void(Session&)>& work);
   [[nodiscard]] std::unique_ptr<Session> checkout_reader();
   void return_reader(std::unique_ptr<Session> reader);
 
