@@ -11,6 +11,7 @@
 #include <mysql.h>
 #endif
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -65,13 +66,37 @@ int open_for_writing(const std::filesystem::path& path) {
   return fd;
 }
 
-// fork + exec `args` with stdout/stderr on the given descriptors and stdin on /dev/null.
+// Our environment with `extra` ("NAME=VALUE") added, each replacing a variable of that name.
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+  std::vector<std::string> out;
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return name_of(x) == name_of(entry);
+    });
+    if (!replaced) out.emplace_back(entry);
+  }
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+// fork + exec `args` with stdout/stderr on the given descriptors and stdin on /dev/null,
+// in our environment plus `env` ("NAME=VALUE").
 // The child dies with the thread that forked it, so a crashed test leaves no server behind.
-pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
+pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd,
+            const std::vector<std::string>& env = {}) {
+  const auto argv = c_strings(args);
+  const auto environment = environment_with(env);
+  const auto envp = c_strings(environment);
   const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) throw std::runtime_error("open /dev/null: " + std::string(std::strerror(errno)));
   const pid_t parent = ::getpid();
@@ -87,7 +112,7 @@ pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
     ::dup2(null_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(null_fd);
@@ -201,7 +226,7 @@ bool ServerProcess::try_start(std::string& failure) {
   args.front() = program_path(args.front());
 
   const int log_fd = open_for_writing(dir_ / "server.log");
-  pid_ = spawn(args, log_fd, log_fd);
+  pid_ = spawn(args, log_fd, log_fd, options_.env);
   ::close(log_fd);
 
   const auto deadline = std::chrono::steady_clock::now() + 20s;

@@ -74,6 +74,9 @@ struct ServerOptions {
   std::vector<std::string> launcher{};
   // The address it listens on (a free port is picked).
   std::string host = "127.0.0.1";
+  // "NAME=VALUE" entries added to (or replacing in) the server's environment, e.g.
+  // LD_PRELOAD of a fault-injecting library.
+  std::vector<std::string> env{};
 };
 
 // Where a server keeps its data: "sqlite:/path/to/file" or "mysql://USER:PASS@HOST:PORT/DB".
