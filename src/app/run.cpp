@@ -45,7 +45,7 @@ constexpr auto kAdmitEvery = 100ms;
 // Nodes sharing a database catch up with each other's queue counters this often.
 constexpr auto kRefreshQueueEvery = 200ms;
 // ...and serve a seat map up to this old, since other nodes' holds do not reach this
-// node's seat-map cache.
+// node's seats_changed.
 constexpr auto kSharedSeatMapAge = std::chrono::milliseconds(250);
 constexpr auto kSweepEvery = 1s;
 constexpr auto kPurgeKeysEvery = 1h;
@@ -168,8 +168,7 @@ int run(const Config& config) {
                              .admit_rate = config.admit_rate,
                              .active_ttl = config.active_ttl},
                             shared ? std::optional(Uuid::random().to_string()) : std::nullopt);
-  concerts::ConcertService concerts(*db, clock,
-                                    shared ? std::optional(kSharedSeatMapAge) : std::nullopt);
+  concerts::ConcertService concerts(*db, clock);
   reservations::ReservationService reservations(*db, concerts, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
   payments::PaymentService payments(*db, queue, clock);
@@ -191,6 +190,7 @@ int run(const Config& config) {
   net::io_context ioc(static_cast<int>(config.threads));
   net::thread_pool blocking(kBlockingThreads);
   net::thread_pool hashing(config.hash_threads);
+  const auto seat_map_age = shared ? std::optional(kSharedSeatMapAge) : std::nullopt;
   std::optional<http::Server> server;
   try {
     server.emplace(
@@ -204,7 +204,8 @@ int run(const Config& config) {
                             .max_connections = config.max_connections,
                             .max_connections_per_client = config.max_connections_per_client,
                             .trusted_proxies = config.trusted_proxies,
-                            .limits = config.limits});
+                            .limits = config.limits,
+                            .seat_map_max_age = seat_map_age});
   } catch (const std::exception& e) {
     std::cerr << "concertd: " << e.what() << '\n';
     return 1;

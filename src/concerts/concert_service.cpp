@@ -46,9 +46,7 @@ Result<void> validate(const std::string& name, const std::vector<SeatSpec>& seat
 
 }  // namespace
 
-ConcertService::ConcertService(store::Database& db, const Clock& clock,
-                               std::optional<std::chrono::milliseconds> max_cache_age)
-    : db_(db), clock_(clock), max_cache_age_(max_cache_age) {}
+ConcertService::ConcertService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
 Result<ConcertId> ConcertService::create(std::string name, std::chrono::year_month_day date,
                                          std::vector<SeatSpec> seats) {
@@ -74,20 +72,11 @@ std::vector<ConcertSales> ConcertService::sales() {
   return store::read(db_, [&](store::Tx& tx) { return tx.concerts.sales(now); });
 }
 
-Result<std::shared_ptr<const std::string>> ConcertService::rendered_seats(ConcertId id,
-                                                                          SeatRenderer render) {
+Result<SeatMap> ConcertService::seat_map(ConcertId id) {
   const auto now = clock_.now();
-  std::uint64_t generation = 0;
-  {
-    const std::lock_guard lock(cache_mutex_);
-    if (const auto it = cache_.find(id); it != cache_.end()) {
-      const CachedSeats& cached = it->second;
-      if (cached.text && cached.render == render && now < cached.valid_until) return cached.text;
-      generation = cached.generation;
-    }
-  }
-  // The generation is read before the snapshot: a change committed after it bumps the
-  // generation, and then this (maybe older) rendering is not kept.
+  // Taken before the snapshot: a change committed after it bumps the generation, so a
+  // cache comparing generations does not take this map for newer than it is.
+  const auto generation = seats_generation(id);
   std::optional<std::vector<SeatView>> seats;
   std::optional<Timestamp> lapse;
   db_.read([&](store::Tx& tx) {
@@ -95,20 +84,21 @@ Result<std::shared_ptr<const std::string>> ConcertService::rendered_seats(Concer
     if (seats) lapse = tx.concerts.next_hold_lapse(id, now);
   });
   if (!seats) return make_error(Errc::kConcertNotFound, "no such concert");
-  auto text = std::make_shared<const std::string>(render(*seats));
-  auto valid_until = lapse.value_or(Timestamp::max());
-  if (max_cache_age_) valid_until = std::min(valid_until, now + *max_cache_age_);
-  const std::lock_guard lock(cache_mutex_);
-  CachedSeats& cached = cache_[id];
-  if (cached.generation == generation) cached = {generation, render, text, valid_until};
-  return text;
+  return SeatMap{.seats = std::move(*seats),
+                 .as_of = now,
+                 .valid_until = lapse.value_or(Timestamp::max()),
+                 .generation = generation};
 }
 
 void ConcertService::seats_changed(ConcertId id) {
-  const std::lock_guard lock(cache_mutex_);
-  CachedSeats& cached = cache_[id];
-  ++cached.generation;
-  cached.text.reset();
+  const std::lock_guard lock(generations_mutex_);
+  ++generations_[id];
+}
+
+std::uint64_t ConcertService::seats_generation(ConcertId id) const {
+  const std::lock_guard lock(generations_mutex_);
+  const auto it = generations_.find(id);
+  return it == generations_.end() ? 0 : it->second;
 }
 
 bool ConcertService::seed_demo() {

@@ -2,10 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <mutex>
-#include <optional>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -16,18 +13,23 @@
 
 namespace concertd::concerts {
 
-// Renders a seat map as its answer (the HTTP adapter's JSON).
-using SeatRenderer = std::string (*)(const std::vector<SeatView>&);
+// A concert's seats as one read saw them.
+struct SeatMap {
+  std::vector<SeatView> seats;  // ordered by number
+  Timestamp as_of;              // the `now` of the read
+  // When the first of the concert's holds live at as_of lapses: its seat turns available with
+  // no write, so the map is wrong from then on. Timestamp::max() when none is live.
+  Timestamp valid_until;
+  // seats_generation(id) taken before the read: the map reflects every change whose
+  // seats_changed came before, and may miss any after (the generation is higher by then).
+  std::uint64_t generation = 0;
+};
 
 class ConcertService final {
  public:
   static constexpr std::size_t kMaxSeats = 100'000;
 
-  // `max_cache_age`: how long a rendered seat map may be served without a read, for a
-  // store that other nodes write too (their holds do not reach seats_changed here);
-  // nullopt for a store only this process writes.
-  ConcertService(store::Database& db, const Clock& clock,
-                 std::optional<std::chrono::milliseconds> max_cache_age = std::nullopt);
+  ConcertService(store::Database& db, const Clock& clock);
 
   // kInvalidArgument: empty or over-long name, no seats, more than kMaxSeats, seat
   // numbers not positive or repeated, prices not 0..10,000,000 won.
@@ -37,32 +39,23 @@ class ConcertService final {
   [[nodiscard]] std::vector<ConcertSummary> upcoming();
   // Every concert's sales now, ordered by date (the operator console's report).
   [[nodiscard]] std::vector<ConcertSales> sales();
-  // The concert's seats ordered by number, rendered by `render`, from a cache per concert. A
-  // rendering is served until seats_changed(id), until the first of the concert's live holds lapses
-  // (its seat turns available with no write), and at most max_cache_age. Thread-safe.
-  // kConcertNotFound.
-  [[nodiscard]] Result<std::shared_ptr<const std::string>> rendered_seats(ConcertId id,
-                                                                          SeatRenderer render);
-  // Called after a commit that changed whether a seat of `id` is available (a hold or
-  // a release): the next rendered_seats reads the store again. Thread-safe.
+  // The concert's seats now, one read. kConcertNotFound.
+  [[nodiscard]] Result<SeatMap> seat_map(ConcertId id);
+  // Called after a commit that changed whether a seat of `id` is available (a hold or a
+  // release): bumps the concert's generation. Thread-safe.
   void seats_changed(ConcertId id);
+  // How many seats_changed(id) calls this process made; 0 for a concert never changed.
+  // Other processes writing the same store do not count. Thread-safe, no store access.
+  [[nodiscard]] std::uint64_t seats_generation(ConcertId id) const;
   // On an empty database, creates a few upcoming concerts with a few hundred seats
   // each; returns false when there were concerts already.
   bool seed_demo();
 
  private:
-  struct CachedSeats {
-    std::uint64_t generation = 0;  // bumped by seats_changed
-    SeatRenderer render = nullptr;
-    std::shared_ptr<const std::string> text;  // null: nothing cached
-    Timestamp valid_until;
-  };
-
   store::Database& db_;
   const Clock& clock_;
-  std::optional<std::chrono::milliseconds> max_cache_age_;
-  std::mutex cache_mutex_;
-  std::unordered_map<ConcertId, CachedSeats> cache_;  // guarded by cache_mutex_
+  mutable std::mutex generations_mutex_;
+  std::unordered_map<ConcertId, std::uint64_t> generations_;  // guarded by generations_mutex_
 };
 
 }  // namespace concertd::concerts

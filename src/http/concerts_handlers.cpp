@@ -1,12 +1,8 @@
 #include "http/handlers.hpp"
 #include "http/json.hpp"
+#include "http/seat_map_cache.hpp"
 
 namespace concertd::http {
-namespace {
-
-std::string copy_text(const std::shared_ptr<const std::string>& text) { return *text; }
-
-}  // namespace
 
 net::awaitable<Response> list_concerts(Context ctx, Request /*req*/) {
   auto work = [&concerts = ctx.services.concerts] { return concerts.upcoming(); };
@@ -16,10 +12,9 @@ net::awaitable<Response> list_concerts(Context ctx, Request /*req*/) {
 net::awaitable<Response> list_seats(Context ctx, Request req) {
   auto concert = path_id<ConcertTag>(req, Errc::kConcertNotFound, "no such concert");
   if (!concert) co_return problem(concert.error());
-  auto work = [&concerts = ctx.services.concerts, id = *concert] {
-    return concerts.rendered_seats(id, &seats_json);
-  };
-  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work), &copy_text);
+  const auto text = co_await ctx.seat_maps.get(*concert);
+  if (!text) co_return problem(text.error());
+  co_return json_response(beast::http::status::ok, std::string(**text));
 }
 
 }  // namespace concertd::http

@@ -15,6 +15,7 @@
 #include "http/limits.hpp"
 #include "http/message.hpp"
 #include "http/run_blocking.hpp"
+#include "http/seat_map_cache.hpp"
 #include "http/services.hpp"
 #include "users/tokens.hpp"
 
@@ -35,6 +36,7 @@ struct Context {
   net::thread_pool& hashing;
   const ServerOptions& options;
   Limiters& limits;
+  SeatMapCache& seat_maps;
   RequestNotes* notes = nullptr;  // the router's, while a handler runs
 };
 

@@ -192,6 +192,7 @@ struct ServerState {
         services(std::move(s)),
         options(std::move(o)),
         limits(options.limits),
+        seat_maps(services.concerts, services.clock, pool, options.seat_map_max_age),
         acceptor(net::make_strand(io)) {}
 
   [[nodiscard]] bool trusted(const net::ip::address& peer) const {
@@ -227,6 +228,7 @@ struct ServerState {
   const Services services;
   const ServerOptions options;
   Limiters limits;
+  SeatMapCache seat_maps;
   net::ip::tcp::acceptor acceptor;  // on its own strand
   net::ip::tcp::endpoint local;
   // Used only on the acceptor's strand: a descriptor held in reserve, given up to accept
@@ -448,7 +450,8 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
                       .blocking = state->blocking,
                       .hashing = state->hashing,
                       .options = state->options,
-                      .limits = state->limits};
+                      .limits = state->limits,
+                      .seat_maps = state->seat_maps};
     Response response = co_await handle_request(ctx, std::move(*req));
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();

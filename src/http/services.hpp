@@ -61,6 +61,9 @@ struct ServerOptions {
   // Peers whose X-Forwarded-For names the client (see client_address()).
   std::vector<Network> trusted_proxies{};
   RateLimits limits{};
+  // How old a seat map may be served (SeatMapCache): set for a store that other nodes
+  // write too; nullopt when only this process writes it.
+  std::optional<std::chrono::milliseconds> seat_map_max_age{};
 };
 
 }  // namespace concertd::http

@@ -55,25 +55,15 @@ class ServicesTest : public ::testing::Test {
     return reservations_.hold(fan.id, fan.queue_number, concert_, seat);
   }
 
-  // Through the seat-map cache, as the HTTP adapter reads it.
   bool seat_available(std::int32_t seat) {
-    const auto map = *concerts_.rendered_seats(concert_, &availability).value();
+    const auto map = concerts_.seat_map(concert_).value();
     const auto index = static_cast<std::size_t>(seat - 1);
-    if (index >= map.size()) {
+    if (index >= map.seats.size()) {
       ADD_FAILURE() << "no seat " << seat;
       return false;
     }
-    return map[index] == '1';
+    return map.seats[index].available;
   }
-
-  // One character per seat, '1' when available; counts its calls.
-  static std::string availability(const std::vector<concerts::SeatView>& seats) {
-    ++renders;
-    std::string out;
-    for (const auto& view : seats) out += view.available ? '1' : '0';
-    return out;
-  }
-  static inline int renders = 0;
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
@@ -485,42 +475,29 @@ TEST_F(ServicesTest, DemoDataIsCreatedOnlyWhenThereAreNoConcerts) {
   EXPECT_GE(upcoming.front().available_seats, 100);
 }
 
-TEST_F(ServicesTest, SeatMapIsRenderedOnceUntilASeatChanges) {
-  ASSERT_TRUE(seat_available(1));
-  const int rendered = renders;
-  EXPECT_TRUE(seat_available(1));
-  EXPECT_TRUE(seat_available(2));
-  EXPECT_EQ(renders, rendered);
-  EXPECT_EQ(concerts_.rendered_seats(ConcertId::random(), &availability).error().code,
-            Errc::kConcertNotFound);
-}
+TEST_F(ServicesTest, SeatMapTellsUntilWhenItHoldsAndWhichChangesItSaw) {
+  EXPECT_EQ(concerts_.seat_map(ConcertId::random()).error().code, Errc::kConcertNotFound);
+  const auto fresh = concerts_.seat_map(concert_).value();
+  EXPECT_EQ(fresh.seats.size(), 6u);
+  EXPECT_EQ(fresh.as_of, clock_.now());
+  EXPECT_EQ(fresh.valid_until, Timestamp::max());
+  EXPECT_EQ(fresh.generation, 0u);
 
-TEST_F(ServicesTest, CachedSeatMapFollowsHoldsLapsesPaymentsAndCancels) {
   const auto fan = active_fan();
-  ASSERT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "111111");
-  ASSERT_TRUE(hold(fan, 1));
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "011111");
-  clock_.advance(100s);
-  const auto second = hold(fan, 2);
-  ASSERT_TRUE(second);
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "001111");
-  clock_.advance(200s - 1ms);
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "001111");
-  clock_.advance(1ms);  // the first hold lapses, with no write
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
-  ASSERT_TRUE(balances_.charge(fan.id, Won{10000}, std::nullopt));
-  ASSERT_TRUE(payments_.pay(fan.id, second->id, Won{2000}, std::nullopt));
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
-  clock_.advance(100s);  // the paid seat stays sold after its hold would have lapsed
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "101111");
-  ASSERT_TRUE(hold(active_fan(), 3));
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100111");
-  const auto fourth = active_fan();
-  const auto held = hold(fourth, 4);
-  ASSERT_TRUE(held);
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100011");
-  ASSERT_TRUE(reservations_.cancel(fourth.id, held->id));
-  EXPECT_EQ(*concerts_.rendered_seats(concert_, &availability).value(), "100111");
+  const auto first = hold(fan, 1).value();
+  clock_.advance(10s);
+  const auto second = hold(fan, 2).value();
+  EXPECT_EQ(concerts_.seats_generation(concert_), 2u);
+  const auto held = concerts_.seat_map(concert_).value();
+  EXPECT_EQ(held.generation, 2u);
+  EXPECT_EQ(held.valid_until, first.expires_at);  // the first live hold to lapse
+  ASSERT_TRUE(reservations_.cancel(fan.id, first.id));
+  const auto cancelled = concerts_.seat_map(concert_).value();
+  EXPECT_EQ(cancelled.generation, 3u);
+  EXPECT_EQ(cancelled.valid_until, second.expires_at);
+  EXPECT_TRUE(cancelled.seats[0].available);
+  EXPECT_FALSE(cancelled.seats[1].available);
+  EXPECT_EQ(concerts_.seats_generation(ConcertId::random()), 0u);
 }
 
 }  // namespace
