@@ -802,6 +802,8 @@ TEST_P(Reservations, UserListsOwnReservationsNewestFirstWithTheirConcerts) {
   const auto spring = create_concert(http, 2, 1500, "2099-03-01", "Spring Gala");
   const auto winter = create_concert(http, 2, 2000, "2099-12-01", "Winter Gala");
   const auto lapsing = hold_ok(http, spring, 1, a.queue);
+  // Creation times are milliseconds: two holds within one have no "newer" between them.
+  std::this_thread::sleep_for(2ms);
   const auto paid = hold_ok(http, winter, 2, a.queue);
   ASSERT_TRUE(has_status(pay(http, paid, 2000, a.queue), 201));
   (void)hold_ok(http, spring, 2, b.queue);
