@@ -39,14 +39,12 @@ constexpr std::string_view kJwtSecret = "SELECT value FROM settings WHERE name =
 constexpr std::string_view kPutJwtSecret =
     "INSERT INTO settings (name, value) VALUES ('jwt_secret', ?)";
 // The queue's last number: SQLite hands numbers out by AUTOINCREMENT (sqlite_sequence
-// keeps the highest ever given); MariaDB from queue_state.last_number, under its row lock.
+// keeps the highest ever given), MariaDB by AUTO_INCREMENT, which the explicit numbers
+// inserted here move past. The seed runs before any fan joins.
 constexpr std::string_view kSqliteLastNumber =
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'queue_entries'), 0),"
     " COALESCE((SELECT MAX(number) FROM queue_entries), 0))";
-constexpr std::string_view kMysqlLastNumber =
-    "SELECT last_number FROM queue_state WHERE id = 1 FOR UPDATE";
-constexpr std::string_view kMysqlSetLastNumber =
-    "UPDATE queue_state SET last_number = ? WHERE id = 1";
+constexpr std::string_view kMysqlLastNumber = "SELECT COALESCE(MAX(number), 0) FROM queue_entries";
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -151,9 +149,6 @@ std::int64_t seed_waiting(SqlDatabase& db, const SeedOptions& o) {
                       .bind(index + 2, created_at);
                   return index + 3;
                 });
-    if (db.is_mysql()) {
-      db.visit([&](auto& conn) { conn.query(kMysqlSetLastNumber).bind(1, last + count).run(); });
-    }
     db.commit();
   }
   return first_number;

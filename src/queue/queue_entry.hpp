@@ -43,6 +43,13 @@ struct QueueEntry {
   std::optional<Timestamp> expires_at;  // set once ACTIVE
 };
 
+// A number past the admission horizon, as the admitter reads it. A number with no row is
+// a gap: taken by a join that has not committed yet, or by one that rolled back.
+struct QueueSlot {
+  std::int64_t number = 0;
+  std::optional<QueueEntry> waiting;  // the entry, when it is WAITING
+};
+
 // The waiting room's two counters.
 struct QueueCounters {
   std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
@@ -61,13 +68,20 @@ class QueueStore {
   virtual ~QueueStore() = default;
   // The user's WAITING entry, or ACTIVE entry that has not expired by `now`.
   [[nodiscard]] virtual std::optional<QueueEntry> find_live(UserId user, Timestamp now) = 0;
-  // Appends a WAITING entry at the back; the store assigns the next number.
+  // Appends a WAITING entry at the back; the store assigns the next number. Numbers are
+  // taken in increasing order but may commit out of it: no lock is shared by every join.
   [[nodiscard]] virtual QueueEntry enqueue(UserId user, Timestamp now) = 0;
   // True when entry `number` belongs to `user` and is ACTIVE with expires_at > now.
   [[nodiscard]] virtual bool is_active(std::int64_t number, UserId user, Timestamp now) = 0;
-  // WAITING entries numbered above `after`, in number order.
-  [[nodiscard]] virtual std::vector<QueueEntry> next_waiting(std::int64_t after,
+  // The entries numbered above `after`, of every status, in number order: up to `limit`.
+  [[nodiscard]] virtual std::vector<QueueSlot> entries_after(std::int64_t after,
                                                              std::size_t limit) = 0;
+  // Closes the gap at `number` (below a committed entry) with a placeholder, EXPIRED and
+  // of no user, so that no join can commit it later. True when the number is closed: by
+  // the placeholder, or by the entry that took it, committed meanwhile. False while the
+  // transaction that took it is still open: it may yet commit, and the admitter waits for
+  // it. False may have aborted the transaction: call it alone in one, rolled back on false.
+  [[nodiscard]] virtual bool fill_gap(std::int64_t number, Timestamp now) = 0;
   // Makes every WAITING entry numbered first..last (inclusive) ACTIVE until expires_at:
   // one statement for a whole admission round.
   virtual void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) = 0;

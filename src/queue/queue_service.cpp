@@ -1,5 +1,6 @@
 #include "queue/queue_service.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -56,9 +57,16 @@ StoredRoom read_room(store::Database& db, Timestamp now, const AdmissionSettings
 // of walked-away users is skipped over several rounds instead of one long write.
 constexpr std::size_t kMaxScannedPerRound = 5000;
 
+// Numbers first..last, below a committed entry, that have no entry (yet).
+struct Gap {
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+};
+
 struct AdmissionRound {
   std::vector<QueueEntry> admitted;
   std::int64_t reached = 0;
+  std::optional<Gap> gap;  // where the round stopped, if a gap stopped it
 };
 
 }  // namespace
@@ -113,7 +121,7 @@ std::size_t QueueService::admit() {
 
   const auto expires_at = now + room_.active_ttl();
   const auto round = store::write(db_, [&](store::Tx& tx) -> std::optional<AdmissionRound> {
-    AdmissionRound r{{}, known};
+    AdmissionRound r{.admitted = {}, .reached = known, .gap = std::nullopt};
     if (node_) {
       // Renewed every round, with or without anyone to admit, so that the lease stays.
       if (!tx.queue.try_lead(*node_, now, now + kAdmitterLease)) return std::nullopt;
@@ -121,19 +129,25 @@ std::size_t QueueService::admit() {
     }
     const auto start = r.reached;
     std::size_t scanned = 0;
-    while (r.admitted.size() < budget && scanned < kMaxScannedPerRound) {
-      auto next = tx.queue.next_waiting(r.reached, budget - r.admitted.size());
+    while (!r.gap && r.admitted.size() < budget && scanned < kMaxScannedPerRound) {
+      auto next = tx.queue.entries_after(r.reached, budget - r.admitted.size());
       if (next.empty()) break;
-      for (auto& entry : next) {
+      for (auto& slot : next) {
+        // The horizon never passes a number without an entry: its join may yet commit.
+        if (slot.number != r.reached + 1) {
+          r.gap = Gap{.first = r.reached + 1, .last = slot.number - 1};
+          break;
+        }
         ++scanned;
-        r.reached = entry.number;
-        if (room_.abandoned(entry.number, now)) {
-          tx.queue.expire(entry.number);
+        r.reached = slot.number;
+        if (!slot.waiting) continue;  // a gap's placeholder, or an entry that ended
+        if (room_.abandoned(slot.number, now)) {
+          tx.queue.expire(slot.number);
           continue;
         }
+        auto& entry = r.admitted.emplace_back(*std::move(slot.waiting));
         entry.status = QueueStatus::kActive;
         entry.expires_at = expires_at;
-        r.admitted.push_back(entry);
       }
     }
     if (r.reached != start) {
@@ -145,7 +159,21 @@ std::size_t QueueService::admit() {
   });
   if (!round) return 0;  // another node admits
   room_.on_admitted(round->admitted, round->reached, now);
+  if (round->gap) close_gap(round->gap->first, round->gap->last, now);
   return round->admitted.size();
+}
+
+void QueueService::close_gap(std::int64_t first, std::int64_t last, Timestamp now) {
+  last = std::min(last, first + static_cast<std::int64_t>(kMaxScannedPerRound) - 1);
+  for (auto number = first; number <= last; ++number) {
+    bool closed = false;
+    db_.write([&](store::Tx& tx) {
+      closed = tx.queue.fill_gap(number, now);
+      return closed;
+    });
+    // Still open: the next rounds wait for that join's commit, or for its end.
+    if (!closed) return;
+  }
 }
 
 void QueueService::resign() {

@@ -81,6 +81,10 @@ class QueueService final {
   void on_paid(UserId user);
 
  private:
+  // Closes numbers first..last, a gap below a committed entry, with placeholders (one
+  // transaction each: QueueStore::fill_gap), stopping at the first whose join is open.
+  void close_gap(std::int64_t first, std::int64_t last, Timestamp now);
+
   store::Database& db_;
   const Clock& clock_;
   const std::optional<std::string> node_;

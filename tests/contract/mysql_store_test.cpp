@@ -373,6 +373,53 @@ TEST_F(MysqlDatabaseTest, LockWaitTimeoutIsRunAgain) {
   EXPECT_EQ(balance(*db, alice), Won{2});
 }
 
+// The number of a join still open is a gap the admitter must not close (it may commit);
+// once the join has ended, the gap closes: kept as the entry if it committed, a
+// placeholder if it rolled back.
+TEST_F(MysqlDatabaseTest, AGapStaysOpenWhileTheJoinThatTookItMayCommit) {
+  auto db = open();
+  const auto early = add_user(*db, "early");
+  const auto late = add_user(*db, "late");
+  const auto fill_gap = [&](std::int64_t number) {
+    bool closed = false;
+    db->write([&](store::Tx& tx) {
+      closed = tx.queue.fill_gap(number, kT0);
+      return closed;
+    });
+    return closed;
+  };
+  for (const bool commits : {true, false}) {
+    SCOPED_TRACE(commits ? "the join commits" : "the join rolls back");
+    std::latch numbered(1);
+    std::latch release(1);
+    std::int64_t early_number = 0;
+    std::jthread join([&] {
+      db->write([&](store::Tx& tx) {
+        early_number = tx.queue.enqueue(early, kT0).number;
+        numbered.count_down();
+        release.wait();
+        return commits;
+      });
+    });
+    numbered.wait();
+    const auto late_number =
+        store::write(*db, [&](store::Tx& tx) { return tx.queue.enqueue(late, kT0); }).number;
+    EXPECT_EQ(late_number, early_number + 1);
+    EXPECT_FALSE(fill_gap(early_number));
+    release.count_down();
+    join.join();
+    EXPECT_TRUE(fill_gap(early_number));
+    const auto slots = store::read(
+        *db, [&](store::Tx& tx) { return tx.queue.entries_after(early_number - 1, 10); });
+    ASSERT_EQ(slots.size(), 2u);
+    EXPECT_EQ(slots[0].number, early_number);
+    ASSERT_EQ(slots[0].waiting.has_value(), commits);
+    if (commits) {
+      EXPECT_EQ(slots[0].waiting->user, early);
+    }
+  }
+}
+
 TEST_F(MysqlDatabaseTest, WriteThatKeepsWaitingForALockGivesUpWithStoreUnavailable) {
   auto db = open({.lock_wait_timeout = std::chrono::seconds{1}, .max_attempts = 2});
   const auto alice = add_user(*db, "alice");

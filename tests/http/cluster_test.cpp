@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "http/late_join.hpp"
+
 namespace concertd::test {
 namespace {
 
@@ -320,5 +322,16 @@ TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) { race_through_nginx_and_nodes(
 TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) { admit_in_queue_order_across_nodes(); }
 
 TEST_F(Cluster, AdmitterKilledUnderLoadIsTakenOver) { kill_admitter_under_load(); }
+
+// One node's join commits after other nodes' later joins: the admitter waits for it.
+TEST_F(Cluster, AJoinThatCommitsLateKeepsItsPlaceAcrossNodes) {
+  start({.threads = 2});
+  late_join_keeps_its_place({node(0), node(1), node(2)}, database(), true);
+}
+
+TEST_F(Cluster, AJoinThatRollsBackHoldsNoNodeUp) {
+  start({.threads = 2});
+  late_join_keeps_its_place({node(0), node(1), node(2)}, database(), false);
+}
 
 }  // namespace concertd::test

@@ -319,6 +319,7 @@ void Query::execute() {
   if (mysql_stmt_execute(h) != 0) conn_.fail(h);
   if (stmt_.columns.empty()) {
     conn_.changes_ = static_cast<std::int64_t>(mysql_stmt_affected_rows(h));
+    conn_.insert_id_ = static_cast<std::int64_t>(mysql_stmt_insert_id(h));
   } else if (mysql_stmt_store_result(h) != 0) {
     conn_.fail(h);
   }

@@ -150,6 +150,9 @@ class Connection final {
   void exec(std::string_view sql);
   // Rows matched by the last INSERT, UPDATE or DELETE run through query().
   [[nodiscard]] std::int64_t changes() const noexcept { return changes_; }
+  // The AUTO_INCREMENT value the last INSERT run through query() generated (0: none). It
+  // comes with the INSERT's answer: no round trip (prepared statements cannot RETURNING).
+  [[nodiscard]] std::int64_t insert_id() const noexcept { return insert_id_; }
 
   [[nodiscard]] bool broken() const noexcept { return broken_; }
   // Runs START TRANSACTION (`sql`). After a deadlock the server has rolled back the whole
@@ -169,6 +172,7 @@ class Connection final {
   ConnectionHandle conn_;
   std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
   std::int64_t changes_ = 0;
+  std::int64_t insert_id_ = 0;
   bool broken_ = false;
   unsigned aborted_by_ = 0;  // the deadlock or lock wait timeout that ended the transaction
 };

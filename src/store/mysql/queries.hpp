@@ -61,6 +61,8 @@ inline constexpr std::string_view kRecordMigration =
 
 // UserStore. A taken username is the duplicate key users_username (error 1062).
 inline constexpr std::string_view kUsernameKey = "users_username";
+// The key a duplicate queue number, or any other primary key, is reported under.
+inline constexpr std::string_view kPrimaryKey = "PRIMARY";
 inline constexpr std::string_view kInsertUser =
     "INSERT INTO users (id, username, password_hash) VALUES (?, ?, ?)";
 inline constexpr std::string_view kFindUserByName =
@@ -79,19 +81,20 @@ inline constexpr std::string_view kFindLiveEntry =  // user, now
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE user_id = ? AND (status = 'WAITING' OR (status = 'ACTIVE' AND expires_at > ?))"
     " ORDER BY number DESC LIMIT 1";
-// Taking a number locks the counter row until commit (see the migration).
-inline constexpr std::string_view kTakeQueueNumber =
-    "UPDATE queue_state SET last_number = last_number + 1 WHERE id = 1";
-inline constexpr std::string_view kTakenQueueNumber =
-    "SELECT last_number FROM queue_state WHERE id = 1";
-inline constexpr std::string_view kEnqueue =  // number, user, now
-    "INSERT INTO queue_entries (number, user_id, status, created_at) VALUES (?, ?, 'WAITING', ?)";
+inline constexpr std::string_view kEnqueue =  // user, now; the number is insert_id()
+    "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)";
 inline constexpr std::string_view kEntryIsActive =  // number, user, now
     "SELECT 1 FROM queue_entries"
     " WHERE number = ? AND user_id = ? AND status = 'ACTIVE' AND expires_at > ?";
-inline constexpr std::string_view kNextWaiting =  // after, limit
+inline constexpr std::string_view kEntriesAfter =  // after, limit
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
-    " WHERE status = 'WAITING' AND number > ? ORDER BY number LIMIT ?";
+    " WHERE number > ? ORDER BY number LIMIT ?";
+// No wait for a lock: a join that took the number and has not committed holds its row,
+// and the answer then is "still open" (1205), not a wait for that join's commit.
+inline constexpr std::string_view kFillGap =  // number, now
+    "SET STATEMENT innodb_lock_wait_timeout = 0 FOR"
+    " INSERT INTO queue_entries (number, user_id, status, created_at)"
+    " VALUES (?, NULL, 'EXPIRED', ?)";
 inline constexpr std::string_view kActivateEntries =  // expires_at, first, last
     "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?"
     " WHERE status = 'WAITING' AND number BETWEEN ? AND ?";
@@ -109,7 +112,8 @@ inline constexpr std::string_view kTakeLease =  // node, lease_until, node, now
 inline constexpr std::string_view kResignLease =
     "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?";
 inline constexpr std::string_view kQueueCounters =
-    "SELECT admitted_up_to, last_number FROM queue_state WHERE id = 1";
+    "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries)"
+    " FROM queue_state WHERE id = 1";
 inline constexpr std::string_view kActiveEntries =
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number";

@@ -13,6 +13,7 @@ namespace q = queries;
 using concerts::ConcertSummary;
 using concerts::SeatView;
 using queue::QueueEntry;
+using queue::QueueSlot;
 using queue::QueueStatus;
 using reservations::Reservation;
 using reservations::ReservationStatus;
@@ -43,6 +44,13 @@ QueueEntry read_entry(const Query& row) {
                     .status = queue_status(row.text(2)),
                     .created_at = row.timestamp(3),
                     .expires_at = row.optional_timestamp(4)};
+}
+
+// The same columns; only a WAITING row is read as an entry (a placeholder has no user).
+QueueSlot read_slot(const Query& row) {
+  const bool waiting = queue_status(row.text(2)) == QueueStatus::kWaiting;
+  return {.number = row.int64(0),
+          .waiting = waiting ? std::optional(read_entry(row)) : std::nullopt};
 }
 
 // LIMIT takes a signed 64-bit value here; anything larger means "all".
@@ -122,13 +130,18 @@ std::optional<QueueEntry> MysqlQueueStore::find_live(UserId user, Timestamp now)
 }
 
 QueueEntry MysqlQueueStore::enqueue(UserId user, Timestamp now) {
-  conn_.query(q::kTakeQueueNumber).run();
   const std::int64_t number = [&] {
-    auto taken = conn_.query(q::kTakenQueueNumber);
-    if (!taken.step()) throw MysqlError(0, "mysql: queue_state is missing");
-    return taken.int64(0);
+    try {
+      conn_.query(q::kEnqueue).bind(1, user).bind(2, now).run();
+      return conn_.insert_id();
+    } catch (const MysqlError& e) {
+      // The admitter took the number as a gap before this row reached the index.
+      if (e.code() == kErDupEntry && e.duplicate_key() == q::kPrimaryKey) {
+        throw LostRace("mysql: the queue number was closed as a gap");
+      }
+      throw;
+    }
   }();
-  conn_.query(q::kEnqueue).bind(1, number).bind(2, user).bind(3, now).run();
   return QueueEntry{.number = number,
                     .user = user,
                     .status = QueueStatus::kWaiting,
@@ -140,13 +153,23 @@ bool MysqlQueueStore::is_active(std::int64_t number, UserId user, Timestamp now)
   return conn_.query(q::kEntryIsActive).bind(1, number).bind(2, user).bind(3, now).step();
 }
 
-std::vector<QueueEntry> MysqlQueueStore::next_waiting(std::int64_t after, std::size_t limit) {
-  std::vector<QueueEntry> out;
+std::vector<QueueSlot> MysqlQueueStore::entries_after(std::int64_t after, std::size_t limit) {
+  std::vector<QueueSlot> out;
   if (limit == 0) return out;
-  auto row = conn_.query(q::kNextWaiting);
+  auto row = conn_.query(q::kEntriesAfter);
   row.bind(1, after).bind(2, limit_bound(limit));
-  while (row.step()) out.push_back(read_entry(row));
+  while (row.step()) out.push_back(read_slot(row));
   return out;
+}
+
+bool MysqlQueueStore::fill_gap(std::int64_t number, Timestamp now) {
+  try {
+    conn_.query(q::kFillGap).bind(1, number).bind(2, now).run();
+  } catch (const MysqlError& e) {
+    if (e.code() == kErLockWaitTimeout) return false;  // the join that took it is open
+    if (e.code() != kErDupEntry) throw;                // its entry committed meanwhile
+  }
+  return true;
 }
 
 void MysqlQueueStore::activate(std::int64_t first, std::int64_t last, Timestamp expires_at) {

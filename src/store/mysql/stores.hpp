@@ -36,8 +36,9 @@ class MysqlQueueStore final : public queue::QueueStore {
   [[nodiscard]] std::optional<queue::QueueEntry> find_live(UserId user, Timestamp now) override;
   [[nodiscard]] queue::QueueEntry enqueue(UserId user, Timestamp now) override;
   [[nodiscard]] bool is_active(std::int64_t number, UserId user, Timestamp now) override;
-  [[nodiscard]] std::vector<queue::QueueEntry> next_waiting(std::int64_t after,
+  [[nodiscard]] std::vector<queue::QueueSlot> entries_after(std::int64_t after,
                                                             std::size_t limit) override;
+  [[nodiscard]] bool fill_gap(std::int64_t number, Timestamp now) override;
   void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) override;
   void expire(std::int64_t number) override;
   void expire_active_of(UserId user) override;

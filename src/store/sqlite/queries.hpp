@@ -56,9 +56,12 @@ inline constexpr std::string_view kEnqueue =
 inline constexpr std::string_view kEntryIsActive =
     "SELECT 1 FROM queue_entries"
     " WHERE number = ?1 AND user_id = ?2 AND status = 'ACTIVE' AND expires_at > ?3";
-inline constexpr std::string_view kNextWaiting =
+inline constexpr std::string_view kEntriesAfter =
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
-    " WHERE status = 'WAITING' AND number > ?1 ORDER BY number LIMIT ?2";
+    " WHERE number > ?1 ORDER BY number LIMIT ?2";
+inline constexpr std::string_view kFillGap =
+    "INSERT INTO queue_entries (number, user_id, status, created_at)"
+    " VALUES (?1, NULL, 'EXPIRED', ?2) ON CONFLICT (number) DO NOTHING";
 inline constexpr std::string_view kActivateEntries =
     "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?3"
     " WHERE status = 'WAITING' AND number BETWEEN ?1 AND ?2";

@@ -17,6 +17,7 @@ namespace q = queries;
 using concerts::ConcertSummary;
 using concerts::SeatView;
 using queue::QueueEntry;
+using queue::QueueSlot;
 using queue::QueueStatus;
 using reservations::Reservation;
 using reservations::ReservationStatus;
@@ -74,6 +75,13 @@ QueueEntry read_entry(const Query& row) {
                     .status = queue_status(row.text(2)),
                     .created_at = row.timestamp(3),
                     .expires_at = row.optional_timestamp(4)};
+}
+
+// The same columns; only a WAITING row is read as an entry (a placeholder has no user).
+QueueSlot read_slot(const Query& row) {
+  const bool waiting = queue_status(row.text(2)) == QueueStatus::kWaiting;
+  return {.number = row.int64(0),
+          .waiting = waiting ? std::optional(read_entry(row)) : std::nullopt};
 }
 
 // LIMIT takes a signed 64-bit value; anything larger means "all".
@@ -149,13 +157,19 @@ bool SqliteQueueStore::is_active(std::int64_t number, UserId user, Timestamp now
   return conn_.query(q::kEntryIsActive).bind(1, number).bind(2, user).bind(3, now).step();
 }
 
-std::vector<QueueEntry> SqliteQueueStore::next_waiting(std::int64_t after, std::size_t limit) {
-  std::vector<QueueEntry> out;
+std::vector<QueueSlot> SqliteQueueStore::entries_after(std::int64_t after, std::size_t limit) {
+  std::vector<QueueSlot> out;
   if (limit == 0) return out;
-  auto row = conn_.query(q::kNextWaiting);
+  auto row = conn_.query(q::kEntriesAfter);
   row.bind(1, after).bind(2, limit_bound(limit));
-  while (row.step()) out.push_back(read_entry(row));
+  while (row.step()) out.push_back(read_slot(row));
   return out;
+}
+
+// The one writer never leaves a number open for another: every gap is closed at once.
+bool SqliteQueueStore::fill_gap(std::int64_t number, Timestamp now) {
+  conn_.query(q::kFillGap).bind(1, number).bind(2, now).run();
+  return true;
 }
 
 void SqliteQueueStore::activate(std::int64_t first, std::int64_t last, Timestamp expires_at) {
