@@ -11,10 +11,10 @@
 namespace concertd::bench {
 namespace {
 
-constexpr std::string_view kMigrated = "SELECT COUNT(*) FROM schema_migrations";
+constexpr store::Statement kMigrated{"SELECT COUNT(*) FROM schema_migrations"};
 constexpr auto kBusyTimeout = std::chrono::seconds(30);
-constexpr std::string_view kNoForeignKeyChecks = "SET SESSION foreign_key_checks = 0";
-constexpr std::string_view kNoUniqueChecks = "SET SESSION unique_checks = 0";
+constexpr store::Statement kNoForeignKeyChecks{"SET SESSION foreign_key_checks = 0"};
+constexpr store::Statement kNoUniqueChecks{"SET SESSION unique_checks = 0"};
 
 void begin_on(store::sqlite::Connection& conn) {
   conn.exec(store::sqlite::queries::kBeginImmediate);
@@ -80,10 +80,6 @@ void SqlDatabase::prepare_bulk_load() {
     (*conn)->exec(kNoUniqueChecks);
   }
 #endif
-}
-
-std::string_view SqlDatabase::intern(std::string sql) {
-  return *interned_.insert(std::move(sql)).first;
 }
 
 std::string multi_row(std::string_view insert, std::string_view row, std::size_t rows) {

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -38,14 +37,11 @@ class SqlDatabase final {
   // seeding rows that are consistent by construction (a fan's name follows from its id,
   // whose primary key is still checked). SQLite: nothing to do.
   void prepare_bulk_load();
-  // SQL built at run time (multi-row inserts), kept as long as the connection: the
-  // connections cache statements by the address of their text.
-  [[nodiscard]] std::string_view intern(std::string sql);
   // The first column of the first row as an integer; 0 when there is no row.
   template <class... Values>
-  [[nodiscard]] std::int64_t scalar(std::string_view sql, const Values&... values) {
+  [[nodiscard]] std::int64_t scalar(const store::Statement& statement, const Values&... values) {
     return visit([&](auto& conn) -> std::int64_t {
-      auto query = conn.query(sql);
+      auto query = conn.query(statement);
       int index = 1;
       (query.bind(index++, values), ...);
       return query.step() && !query.is_null(0) ? query.int64(0) : 0;
@@ -53,7 +49,6 @@ class SqlDatabase final {
   }
 
  private:
-  std::set<std::string, std::less<>> interned_;  // declared first: outlives the statements
 #ifdef CONCERTD_WITH_MYSQL
   std::variant<std::unique_ptr<store::sqlite::Connection>,
                std::unique_ptr<store::mysql::Connection>>

@@ -24,36 +24,36 @@ constexpr int kMaxMapReads = 50;
 constexpr std::size_t kFailuresShown = 5;
 
 // The SQL checks (contract §4), written for both dialects.
-constexpr std::string_view kSoldSeats =
-    "SELECT COUNT(*) FROM seats WHERE concert_id = ? AND state = 'SOLD'";
-constexpr std::string_view kSoldNotPaidOnce =
+constexpr store::Statement kSoldSeats{
+    "SELECT COUNT(*) FROM seats WHERE concert_id = ? AND state = 'SOLD'"};
+constexpr store::Statement kSoldNotPaidOnce{
     "SELECT COUNT(*) FROM seats s WHERE s.concert_id = ? AND s.state = 'SOLD' AND"
     " (SELECT COUNT(*) FROM payments p WHERE p.reservation_id = s.reservation_id"
-    "  AND p.user_id = s.holder AND p.amount = s.price) <> 1";
-constexpr std::string_view kPaymentsOfUnsold =
+    "  AND p.user_id = s.holder AND p.amount = s.price) <> 1"};
+constexpr store::Statement kPaymentsOfUnsold{
     "SELECT COUNT(*) FROM payments p JOIN reservations r ON r.id = p.reservation_id"
     " WHERE r.concert_id = ? AND NOT EXISTS (SELECT 1 FROM seats s WHERE s.concert_id ="
     " r.concert_id AND s.seat_number = r.seat_number AND s.state = 'SOLD' AND s.reservation_id = "
-    "r.id)";
-constexpr std::string_view kSoldNotConfirmed =
+    "r.id)"};
+constexpr store::Statement kSoldNotConfirmed{
     "SELECT COUNT(*) FROM seats s LEFT JOIN reservations r ON r.id = s.reservation_id"
     " WHERE s.concert_id = ? AND s.state = 'SOLD' AND (r.id IS NULL OR r.status <> 'CONFIRMED'"
-    " OR r.user_id <> s.holder OR r.seat_number <> s.seat_number)";
-constexpr std::string_view kDoubleBooked =
+    " OR r.user_id <> s.holder OR r.seat_number <> s.seat_number)"};
+constexpr store::Statement kDoubleBooked{
     "SELECT COUNT(*) FROM (SELECT seat_number FROM reservations WHERE concert_id = ? AND"
     " (status = 'CONFIRMED' OR (status = 'HELD' AND expires_at > ?))"
-    " GROUP BY seat_number HAVING COUNT(*) > 1) d";
-constexpr std::string_view kBadBalances =
+    " GROUP BY seat_number HAVING COUNT(*) > 1) d"};
+constexpr store::Statement kBadBalances{
     "SELECT COUNT(*) FROM users u WHERE u.balance < 0 OR u.balance <>"
     " (SELECT COALESCE(SUM(CASE WHEN l.kind = 'CHARGE' THEN l.amount ELSE -l.amount END), 0)"
-    "  FROM ledger l WHERE l.user_id = u.id)";
-constexpr std::string_view kPaymentsNotInLedger =
+    "  FROM ledger l WHERE l.user_id = u.id)"};
+constexpr store::Statement kPaymentsNotInLedger{
     "SELECT COUNT(*) FROM payments p WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE"
     " l.user_id = p.user_id AND l.kind = 'PAYMENT' AND l.payment_id = p.id AND l.amount = "
-    "p.amount)";
-constexpr std::string_view kLedgerWithoutPayment =
+    "p.amount)"};
+constexpr store::Statement kLedgerWithoutPayment{
     "SELECT COUNT(*) FROM ledger l WHERE l.kind = 'PAYMENT' AND NOT EXISTS"
-    " (SELECT 1 FROM payments p WHERE p.id = l.payment_id)";
+    " (SELECT 1 FROM payments p WHERE p.id = l.payment_id)"};
 
 std::string answer(const std::optional<Response>& response) {
   if (!response) return "no answer";

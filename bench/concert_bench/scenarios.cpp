@@ -30,9 +30,9 @@ constexpr std::string_view kPlaceholderNote =
 constexpr std::size_t kPrepareConnections = 16;
 
 // The last `limit` WAITING entries: they stay WAITING while the front of the queue moves.
-constexpr std::string_view kLastWaiting =
+constexpr store::Statement kLastWaiting{
     "SELECT number, user_id FROM queue_entries WHERE status = 'WAITING' ORDER BY number DESC LIMIT "
-    "?";
+    "?"};
 
 // Sends a fixed list of requests: each connection takes the next one (round robin when
 // `cycle`, else each once, and the run ends when they are used up). Closed loop, or with

@@ -28,23 +28,22 @@ constexpr std::string_view kChargeRow = "(?, 'CHARGE', ?, NULL, ?)";
 constexpr std::string_view kInsertEntries =
     "INSERT INTO queue_entries (number, user_id, status, created_at) VALUES ";
 constexpr std::string_view kEntryRow = "(?, ?, 'WAITING', ?)";
-constexpr std::string_view kInsertConcert =
-    "INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)";
+constexpr store::Statement kInsertConcert{"INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)"};
 constexpr std::string_view kInsertSeats =
     "INSERT INTO seats (concert_id, seat_number, price) VALUES ";
 constexpr std::string_view kSeatRow = "(?, ?, ?)";
 constexpr std::string_view kConcertDate = "2099-12-31";
 
-constexpr std::string_view kJwtSecret = "SELECT value FROM settings WHERE name = 'jwt_secret'";
-constexpr std::string_view kPutJwtSecret =
-    "INSERT INTO settings (name, value) VALUES ('jwt_secret', ?)";
+constexpr store::Statement kJwtSecret{"SELECT value FROM settings WHERE name = 'jwt_secret'"};
+constexpr store::Statement kPutJwtSecret{
+    "INSERT INTO settings (name, value) VALUES ('jwt_secret', ?)"};
 // The queue's last number: SQLite hands numbers out by AUTOINCREMENT (sqlite_sequence
 // keeps the highest ever given), MariaDB by AUTO_INCREMENT, which the explicit numbers
 // inserted here move past. The seed runs before any fan joins.
-constexpr std::string_view kSqliteLastNumber =
+constexpr store::Statement kSqliteLastNumber{
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'queue_entries'), 0),"
-    " COALESCE((SELECT MAX(number) FROM queue_entries), 0))";
-constexpr std::string_view kMysqlLastNumber = "SELECT COALESCE(MAX(number), 0) FROM queue_entries";
+    " COALESCE((SELECT MAX(number) FROM queue_entries), 0))"};
+constexpr store::Statement kMysqlLastNumber{"SELECT COALESCE(MAX(number), 0) FROM queue_entries"};
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -60,12 +59,13 @@ void insert_rows(SqlDatabase& db, std::string_view insert, std::string_view row,
                  std::int64_t count, BindRow bind_row) {
   for (std::int64_t done = 0; done < count;) {
     const std::int64_t rows = std::min(kRowsPerInsert, count - done);
-    const auto sql = db.intern(multi_row(insert, row, static_cast<std::size_t>(rows)));
+    const auto sql = multi_row(insert, row, static_cast<std::size_t>(rows));
     db.visit([&](auto& conn) {
-      auto query = conn.query(sql);
-      int index = 1;
-      for (std::int64_t i = 0; i < rows; ++i) index = bind_row(query, index, first + done + i);
-      query.run();
+      conn.run_once(sql, [&](auto& query) {
+        int index = 1;
+        for (std::int64_t i = 0; i < rows; ++i) index = bind_row(query, index, first + done + i);
+        query.run();
+      });
     });
     done += rows;
   }

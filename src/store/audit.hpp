@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "store/statement.hpp"
 
 // The invariants of contract §4 as queries for the rows that break them, in SQL that
 // SQLite and MariaDB read alike. `concertd audit`, GET /api/v1/admin/audit and the crash,
@@ -24,14 +25,14 @@ struct AuditCheck {
   std::string_view subject;
   std::string_view detail;
   // Each `?` is the audit's time (ms since the epoch): holds and entries lapse.
-  std::string_view sql;
+  Statement statement;
 
   [[nodiscard]] constexpr int parameters() const noexcept {
-    return static_cast<int>(std::ranges::count(sql, '?'));
+    return static_cast<int>(std::ranges::count(statement.sql, '?'));
   }
 };
 
-// Statements are cached by the address of their text: these are static (see queries.hpp).
+// Static storage: connections cache each statement under its address (see Statement).
 inline constexpr std::array kAuditChecks{
     // §4.1: a seat is sold at most once and held by at most one live hold.
     AuditCheck{"4.1", "a seat with more than one confirmed or live held reservation", "concert",
@@ -118,14 +119,14 @@ struct AuditReport {
 };
 
 // Runs every check on `conn`, an adapter's connection inside one read snapshot: its
-// query(sql) returns a Query with bind(int, Timestamp), step(), text(0) and int64(1).
+// query(statement) returns a Query with bind(int, Timestamp), step(), text(0) and int64(1).
 template <class Connection>
 [[nodiscard]] AuditReport run_audit(Connection& conn, Timestamp now) {
   AuditReport report;
   report.results.reserve(kAuditChecks.size());
   for (const AuditCheck& check : kAuditChecks) {
     AuditResult& result = report.results.emplace_back(AuditResult{.check = &check});
-    auto query = conn.query(check.sql);
+    auto query = conn.query(check.statement);
     for (int i = 1; i <= check.parameters(); ++i) query.bind(i, now);
     while (query.step()) {
       if (result.examples.size() < AuditResult::kExamples) {

@@ -34,7 +34,7 @@ struct Column {
 
 // A prepared statement with the buffers its binds point into. The vectors are sized
 // once, when it is prepared, so that those pointers stay valid.
-struct Statement {
+struct Prepared {
   StatementHandle handle;
   std::vector<Param> params;
   std::vector<MYSQL_BIND> param_binds;
@@ -146,20 +146,20 @@ std::string one_line(const char* text) {
   return out;
 }
 
-MYSQL_BIND& param_bind(Statement& stmt, int index) {
+MYSQL_BIND& param_bind(Prepared& stmt, int index) {
   if (index < 1 || static_cast<std::size_t>(index) > stmt.params.size()) {
     throw std::logic_error("mysql: parameter index out of range");
   }
   return stmt.param_binds[static_cast<std::size_t>(index - 1)];
 }
 
-Param& param(Statement& stmt, int index) {
+Param& param(Prepared& stmt, int index) {
   (void)param_bind(stmt, index);
   return stmt.params[static_cast<std::size_t>(index - 1)];
 }
 
 // Points the result binds at each column's buffer.
-void bind_columns(Statement& stmt) {
+void bind_columns(Prepared& stmt) {
   for (std::size_t i = 0; i < stmt.columns.size(); ++i) {
     Column& col = stmt.columns[i];
     MYSQL_BIND& b = stmt.column_binds[i];
@@ -210,7 +210,7 @@ void CloseStatement::operator()(st_mysql_stmt* stmt) const noexcept { mysql_stmt
 
 // Query
 
-Query::Query(Connection& conn, Statement& stmt) : conn_(conn), stmt_(stmt) {
+Query::Query(Connection& conn, Prepared& stmt) : conn_(conn), stmt_(stmt) {
   // A second live Query on one statement would reset it under the first one's feet.
   if (stmt_.in_use) throw std::logic_error("mysql: statement already in use");
   stmt_.in_use = true;
@@ -461,45 +461,51 @@ Connection::~Connection() {
   cache_.clear();  // statements before the connection they belong to
 }
 
-Query Connection::query(std::string_view sql) {
+void Connection::throw_if_aborted() const {
   if (aborted_by_ != 0) {
     throw MysqlError(aborted_by_, "mysql: the transaction was rolled back (error " +
                                       std::to_string(aborted_by_) + ")");
   }
-  auto [it, inserted] = cache_.try_emplace(sql.data());
-  if (inserted) {
-    try {
-      auto stmt = std::make_unique<Statement>();
-      stmt->handle.reset(mysql_stmt_init(conn_.get()));
-      if (!stmt->handle) fail();
-      MYSQL_STMT* h = stmt->handle.get();
-      if (mysql_stmt_prepare(h, sql.data(), static_cast<unsigned long>(sql.size())) != 0) {
-        fail(h);
-      }
-      const auto params = mysql_stmt_param_count(h);
-      stmt->params.resize(params);
-      stmt->param_binds.resize(params);
-      if (MYSQL_RES* meta = mysql_stmt_result_metadata(h)) {
-        const auto n = mysql_num_fields(meta);
-        const MYSQL_FIELD* fields = mysql_fetch_fields(meta);
-        stmt->columns.resize(n);
-        stmt->column_binds.resize(n);
-        for (unsigned i = 0; i < n; ++i) {
-          Column& col = stmt->columns[i];
-          col.kind = column_kind(fields[i].type);
-          if (col.kind == Column::Kind::kBytes) col.bytes.resize(kInitialColumnBytes);
-        }
-        mysql_free_result(meta);
-        bind_columns(*stmt);
-        if (mysql_stmt_bind_result(h, stmt->column_binds.data()) != 0) fail(h);
-      }
-      it->second = std::move(stmt);
-    } catch (...) {
-      cache_.erase(it);
-      throw;
+}
+
+Query Connection::query(const Statement& statement) {
+  throw_if_aborted();
+  auto& cached = cache_[&statement];
+  if (!cached) cached = prepare(statement.sql);
+  return Query(*this, *cached);
+}
+
+void Connection::run_once(std::string_view sql, const std::function<void(Query&)>& use) {
+  throw_if_aborted();
+  const auto prepared = prepare(sql);
+  Query query(*this, *prepared);
+  use(query);
+}
+
+std::unique_ptr<Prepared> Connection::prepare(std::string_view sql) {
+  auto stmt = std::make_unique<Prepared>();
+  stmt->handle.reset(mysql_stmt_init(conn_.get()));
+  if (!stmt->handle) fail();
+  MYSQL_STMT* h = stmt->handle.get();
+  if (mysql_stmt_prepare(h, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail(h);
+  const auto params = mysql_stmt_param_count(h);
+  stmt->params.resize(params);
+  stmt->param_binds.resize(params);
+  if (MYSQL_RES* meta = mysql_stmt_result_metadata(h)) {
+    const auto n = mysql_num_fields(meta);
+    const MYSQL_FIELD* fields = mysql_fetch_fields(meta);
+    stmt->columns.resize(n);
+    stmt->column_binds.resize(n);
+    for (unsigned i = 0; i < n; ++i) {
+      Column& col = stmt->columns[i];
+      col.kind = column_kind(fields[i].type);
+      if (col.kind == Column::Kind::kBytes) col.bytes.resize(kInitialColumnBytes);
     }
+    mysql_free_result(meta);
+    bind_columns(*stmt);
+    if (mysql_stmt_bind_result(h, stmt->column_binds.data()) != 0) fail(h);
   }
-  return Query(*this, *it->second);
+  return stmt;
 }
 
 void Connection::exec(std::string_view sql) {
@@ -512,9 +518,9 @@ void Connection::exec(std::string_view sql) {
   }
 }
 
-void Connection::begin_transaction(std::string_view sql) {
+void Connection::begin_transaction(const Statement& statement) {
   aborted_by_ = 0;
-  exec(sql);
+  exec(statement);
 }
 
 void Connection::fail(st_mysql_stmt* stmt) {

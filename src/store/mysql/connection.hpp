@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include "common/id.hpp"
 #include "common/money.hpp"
 #include "store/mysql/url.hpp"
+#include "store/statement.hpp"
 
 struct st_mysql;
 struct st_mysql_stmt;
@@ -70,7 +72,7 @@ using ConnectionHandle = std::unique_ptr<st_mysql, CloseConnection>;
 using StatementHandle = std::unique_ptr<st_mysql_stmt, CloseStatement>;
 
 class Connection;
-struct Statement;
+struct Prepared;
 
 // One use of a prepared statement: bind, execute, read rows. Values are copied when
 // bound. The first step() or run() executes the statement and buffers its whole result
@@ -78,7 +80,7 @@ struct Statement;
 // indexes are 1-based (the Nth `?` of the SQL), columns 0-based.
 class Query final {
  public:
-  Query(Connection& conn, Statement& stmt);
+  Query(Connection& conn, Prepared& stmt);
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
   ~Query();
@@ -122,7 +124,7 @@ class Query final {
   [[nodiscard]] std::size_t checked(int column) const;
 
   Connection& conn_;
-  Statement& stmt_;
+  Prepared& stmt_;
   bool executed_ = false;
 };
 
@@ -142,12 +144,17 @@ class Connection final {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // The cached statement for `sql`, which must have static storage (see queries.hpp):
-  // the cache is keyed by its address. A statement is used by one Query at a time.
-  [[nodiscard]] Query query(std::string_view sql);
+  // The statement prepared from `statement` (cached under its address, see Statement).
+  // A statement is used by one Query at a time.
+  [[nodiscard]] Query query(const Statement& statement);
+  Query query(const Statement&& statement) = delete;
+  // SQL made at run time: prepared for this call, handed to `use` (which binds and runs
+  // or steps it), and closed after it; never cached.
+  void run_once(std::string_view sql, const std::function<void(Query&)>& use);
   // Runs a statement without parameters through the text protocol and discards any rows:
   // transaction control, session setup and migration DDL, which take no values.
   void exec(std::string_view sql);
+  void exec(const Statement& statement) { exec(statement.sql); }
   // Rows matched by the last INSERT, UPDATE or DELETE run through query().
   [[nodiscard]] std::int64_t changes() const noexcept { return changes_; }
   // The AUTO_INCREMENT value the last INSERT run through query() generated (0: none). It
@@ -159,7 +166,7 @@ class Connection final {
   // transaction (after a lock wait timeout, the statement): until the next
   // begin_transaction(), every statement throws that error again, so that nothing runs
   // outside the transaction the work believes it is in.
-  void begin_transaction(std::string_view sql);
+  void begin_transaction(const Statement& statement);
   // The deadlock or lock wait timeout that ended the current transaction, else 0.
   [[nodiscard]] unsigned aborted_by() const noexcept { return aborted_by_; }
 
@@ -170,7 +177,11 @@ class Connection final {
   friend class Query;
 
   ConnectionHandle conn_;
-  std::unordered_map<const char*, std::unique_ptr<Statement>> cache_;
+  [[nodiscard]] std::unique_ptr<Prepared> prepare(std::string_view sql);
+  // Until the next begin_transaction(), after a deadlock or lock wait timeout.
+  void throw_if_aborted() const;
+
+  std::unordered_map<const Statement*, std::unique_ptr<Prepared>> cache_;
   std::int64_t changes_ = 0;
   std::int64_t insert_id_ = 0;
   bool broken_ = false;

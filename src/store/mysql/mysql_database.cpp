@@ -277,7 +277,7 @@ void MysqlDatabase::discard_idle() {
 }
 
 std::unique_ptr<MysqlDatabase::Lease> MysqlDatabase::begin(Isolation isolation,
-                                                           std::string_view start) {
+                                                           const Statement& start) {
   for (std::size_t tries = 1;; ++tries) {
     auto lease = std::make_unique<Lease>(*this, isolation);
     try {

@@ -12,6 +12,7 @@
 
 #include "store/database.hpp"
 #include "store/mysql/url.hpp"
+#include "store/statement.hpp"
 
 namespace concertd::store::mysql {
 
@@ -84,7 +85,7 @@ class MysqlDatabase final : public Database {
 
   // A session with a transaction begun by `start`. A pooled connection that turns out to
   // be gone (e.g. the server restarted while it was idle) is replaced by a new one once.
-  [[nodiscard]] std::unique_ptr<Lease> begin(Isolation isolation, std::string_view start);
+  [[nodiscard]] std::unique_ptr<Lease> begin(Isolation isolation, const Statement& start);
 
   MysqlDatabase(Endpoint endpoint, Options options);
 

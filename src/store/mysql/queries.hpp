@@ -4,11 +4,15 @@
 #include <cstddef>
 #include <string_view>
 
+#include "store/statement.hpp"
+
 // Every statement the MariaDB/MySQL store runs. Values are always bound (`?`, in the
 // order noted where it is not the obvious one), never spliced. Each statement with
-// parameters is prepared once per connection and cached by its address
+// parameters is prepared once per connection and cached under its Statement's address
 // (Connection::query); those without run through the text protocol (Connection::exec).
 namespace concertd::store::mysql::queries {
+
+using store::Statement;
 
 // Session setup, once per connection.
 //
@@ -17,112 +21,116 @@ namespace concertd::store::mysql::queries {
 // locks on the ranges scanned, serialising unrelated inserts (seats of other concerts,
 // queue entries, ledger rows) and making deadlocks more likely. Reads that need one
 // snapshot switch the session to REPEATABLE READ (kSetRepeatableRead).
-inline constexpr std::string_view kSetReadCommitted =
-    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
-inline constexpr std::string_view kSetRepeatableRead =
-    "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
-inline constexpr std::string_view kSetSqlMode =
+inline constexpr Statement kSetReadCommitted{
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED"};
+inline constexpr Statement kSetRepeatableRead{
+    "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"};
+inline constexpr Statement kSetSqlMode{
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,"
-    "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'";
-inline constexpr std::string_view kSetTimeZoneUtc = "SET SESSION time_zone = '+00:00'";
+    "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'"};
+inline constexpr Statement kSetTimeZoneUtc{"SET SESSION time_zone = '+00:00'"};
 // Seconds.
-inline constexpr std::string_view kSetLockWaitTimeout = "SET SESSION innodb_lock_wait_timeout = ?";
+inline constexpr Statement kSetLockWaitTimeout{"SET SESSION innodb_lock_wait_timeout = ?"};
 // Seconds; MariaDB only.
-inline constexpr std::string_view kSetIdleTransactionTimeout =
-    "SET SESSION idle_transaction_timeout = ?";
+inline constexpr Statement kSetIdleTransactionTimeout{"SET SESSION idle_transaction_timeout = ?"};
 
-inline constexpr std::string_view kStartTransaction = "START TRANSACTION";
+inline constexpr Statement kStartTransaction{"START TRANSACTION"};
 // A consistent snapshot from the first statement on (under REPEATABLE READ).
-inline constexpr std::string_view kStartReadOnly =
-    "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
-inline constexpr std::string_view kCommit = "COMMIT";
-inline constexpr std::string_view kRollback = "ROLLBACK";
+inline constexpr Statement kStartReadOnly{"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"};
+inline constexpr Statement kCommit{"COMMIT"};
+inline constexpr Statement kRollback{"ROLLBACK"};
 
-inline constexpr std::string_view kReadyProbe = "SELECT 1 FROM queue_state WHERE id = 1";
+inline constexpr Statement kReadyProbe{"SELECT 1 FROM queue_state WHERE id = 1"};
 
 // Migrations. GET_LOCK is server-wide, so the name carries the database: nodes of one
 // database wait for each other, tests on other databases of the same server do not.
 // (Names are at most 64 characters; two databases sharing 40 leading ones only wait.)
-inline constexpr std::string_view kGetMigrationLock =
-    "SELECT GET_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)), ?)";  // seconds
-inline constexpr std::string_view kReleaseMigrationLock =
-    "SELECT RELEASE_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)))";
-inline constexpr std::string_view kCreateSchemaMigrations =
+inline constexpr Statement kGetMigrationLock{
+    "SELECT GET_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)), ?)"};  // seconds
+inline constexpr Statement kReleaseMigrationLock{
+    "SELECT RELEASE_LOCK(CONCAT('concertd_migrate.', LEFT(DATABASE(), 40)))"};
+inline constexpr Statement kCreateSchemaMigrations{
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, applied_at BIGINT NOT NULL"
-    ") ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin";
-inline constexpr std::string_view kMaxAppliedVersion =
-    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
-inline constexpr std::string_view kMigrationApplied =
-    "SELECT 1 FROM schema_migrations WHERE version = ?";
-inline constexpr std::string_view kRecordMigration =
+    ") ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin"};
+inline constexpr Statement kMaxAppliedVersion{
+    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
+inline constexpr Statement kMigrationApplied{"SELECT 1 FROM schema_migrations WHERE version = ?"};
+inline constexpr Statement kRecordMigration{
     "INSERT INTO schema_migrations (version, name, applied_at)"
-    " VALUES (?, ?, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))";
+    " VALUES (?, ?, CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED))"};
 
 // UserStore. A taken username is the duplicate key users_username (error 1062).
 inline constexpr std::string_view kUsernameKey = "users_username";
 // The key a duplicate queue number, or any other primary key, is reported under.
 inline constexpr std::string_view kPrimaryKey = "PRIMARY";
-inline constexpr std::string_view kInsertUser =
-    "INSERT INTO users (id, username, password_hash) VALUES (?, ?, ?)";
-inline constexpr std::string_view kFindUserByName =
+inline constexpr Statement kInsertUser{
+    "INSERT INTO users (id, username, password_hash) VALUES (?, ?, ?)"};
+inline constexpr Statement kFindUserByName{
     "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
-    "WHERE username = ?";
-inline constexpr std::string_view kLockUserByName =
+    "WHERE username = ?"};
+inline constexpr Statement kLockUserByName{
     "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
-    "WHERE username = ? FOR UPDATE";
-inline constexpr std::string_view kSetLoginFailures =  // failures, locked until, id
-    "UPDATE users SET failed_logins = ?, login_locked_until = ? WHERE id = ?";
-inline constexpr std::string_view kUserExists = "SELECT 1 FROM users WHERE id = ?";
-inline constexpr std::string_view kLockUser = "SELECT 1 FROM users WHERE id = ? FOR UPDATE";
+    "WHERE username = ? FOR UPDATE"};
+inline constexpr Statement kSetLoginFailures{
+    // failures, locked until, id
+    "UPDATE users SET failed_logins = ?, login_locked_until = ? WHERE id = ?"};
+inline constexpr Statement kUserExists{"SELECT 1 FROM users WHERE id = ?"};
+inline constexpr Statement kLockUser{"SELECT 1 FROM users WHERE id = ? FOR UPDATE"};
 
 // QueueStore.
-inline constexpr std::string_view kFindLiveEntry =  // user, now
+inline constexpr Statement kFindLiveEntry{
+    // user, now
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE user_id = ? AND (status = 'WAITING' OR (status = 'ACTIVE' AND expires_at > ?))"
-    " ORDER BY number DESC LIMIT 1";
-inline constexpr std::string_view kEnqueue =  // user, now; the number is insert_id()
-    "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)";
-inline constexpr std::string_view kEntryIsActive =  // number, user, now
+    " ORDER BY number DESC LIMIT 1"};
+inline constexpr Statement kEnqueue{
+    // user, now; the number is insert_id()
+    "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)"};
+inline constexpr Statement kEntryIsActive{
+    // number, user, now
     "SELECT 1 FROM queue_entries"
-    " WHERE number = ? AND user_id = ? AND status = 'ACTIVE' AND expires_at > ?";
-inline constexpr std::string_view kEntriesAfter =  // after, limit
+    " WHERE number = ? AND user_id = ? AND status = 'ACTIVE' AND expires_at > ?"};
+inline constexpr Statement kEntriesAfter{
+    // after, limit
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
-    " WHERE number > ? ORDER BY number LIMIT ?";
+    " WHERE number > ? ORDER BY number LIMIT ?"};
 // No wait for a lock: a join that took the number and has not committed holds its row,
 // and the answer then is "still open" (1205), not a wait for that join's commit.
-inline constexpr std::string_view kFillGap =  // number, now
+inline constexpr Statement kFillGap{
+    // number, now
     "SET STATEMENT innodb_lock_wait_timeout = 0 FOR"
     " INSERT INTO queue_entries (number, user_id, status, created_at)"
-    " VALUES (?, NULL, 'EXPIRED', ?)";
-inline constexpr std::string_view kActivateEntries =  // expires_at, first, last
+    " VALUES (?, NULL, 'EXPIRED', ?)"};
+inline constexpr Statement kActivateEntries{
+    // expires_at, first, last
     "UPDATE queue_entries SET status = 'ACTIVE', expires_at = ?"
-    " WHERE status = 'WAITING' AND number BETWEEN ? AND ?";
-inline constexpr std::string_view kExpireEntry =
-    "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?";
-inline constexpr std::string_view kExpireActiveOfUser =
-    "UPDATE queue_entries SET status = 'EXPIRED' WHERE user_id = ? AND status = 'ACTIVE'";
-inline constexpr std::string_view kExpireLapsedEntries =
-    "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?";
-inline constexpr std::string_view kSetAdmittedUpTo =
-    "UPDATE queue_state SET admitted_up_to = ? WHERE id = 1";
-inline constexpr std::string_view kTakeLease =  // node, lease_until, node, now
+    " WHERE status = 'WAITING' AND number BETWEEN ? AND ?"};
+inline constexpr Statement kExpireEntry{
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?"};
+inline constexpr Statement kExpireActiveOfUser{
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE user_id = ? AND status = 'ACTIVE'"};
+inline constexpr Statement kExpireLapsedEntries{
+    "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?"};
+inline constexpr Statement kSetAdmittedUpTo{
+    "UPDATE queue_state SET admitted_up_to = ? WHERE id = 1"};
+inline constexpr Statement kTakeLease{
+    // node, lease_until, node, now
     "UPDATE queue_state SET leader = ?, lease_until = ?"
-    " WHERE id = 1 AND (leader = ? OR leader IS NULL OR lease_until <= ?)";
-inline constexpr std::string_view kResignLease =
-    "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?";
-inline constexpr std::string_view kQueueCounters =
+    " WHERE id = 1 AND (leader = ? OR leader IS NULL OR lease_until <= ?)"};
+inline constexpr Statement kResignLease{
+    "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?"};
+inline constexpr Statement kQueueCounters{
     "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries)"
-    " FROM queue_state WHERE id = 1";
-inline constexpr std::string_view kActiveEntries =
+    " FROM queue_state WHERE id = 1"};
+inline constexpr Statement kActiveEntries{
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
-    " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number";
+    " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number"};
 
 // ConcertStore.
-inline constexpr std::string_view kInsertConcert =
-    "INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)";
-inline constexpr std::string_view kInsertSeat =
-    "INSERT INTO seats (concert_id, seat_number, price) VALUES (?, ?, ?)";
+inline constexpr Statement kInsertConcert{"INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)"};
+inline constexpr Statement kInsertSeat{
+    "INSERT INTO seats (concert_id, seat_number, price) VALUES (?, ?, ?)"};
 // Seats go in kSeatBatch at a time (then one by one), so that a concert of 100,000 seats
 // is a few hundred round trips rather than 100,000.
 inline constexpr std::size_t kSeatBatch = 200;
@@ -141,25 +149,29 @@ constexpr auto insert_seats_sql() {
 }
 inline constexpr auto kInsertSeatsText = insert_seats_sql();
 }  // namespace detail
-inline constexpr std::string_view kInsertSeats{detail::kInsertSeatsText.data(),
-                                               detail::kInsertSeatsText.size()};
-inline constexpr std::string_view kUpcomingConcerts =  // now, from
+inline constexpr Statement kInsertSeats{
+    std::string_view{detail::kInsertSeatsText.data(), detail::kInsertSeatsText.size()}};
+inline constexpr Statement kUpcomingConcerts{
+    // now, from
     "SELECT c.id, c.name, c.date, COUNT(s.seat_number) FROM concerts c"
     " LEFT JOIN seats s ON s.concert_id = c.id"
     "  AND (s.state = 'FREE' OR (s.state = 'HELD' AND s.hold_expires_at <= ?))"
-    " WHERE c.date >= ? GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id";
-inline constexpr std::string_view kConcertExists = "SELECT 1 FROM concerts WHERE id = ?";
-inline constexpr std::string_view kConcertSeats =  // now, concert
+    " WHERE c.date >= ? GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id"};
+inline constexpr Statement kConcertExists{"SELECT 1 FROM concerts WHERE id = ?"};
+inline constexpr Statement kConcertSeats{
+    // now, concert
     "SELECT seat_number, price,"
     " state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?)"
-    " FROM seats WHERE concert_id = ? ORDER BY seat_number";
-inline constexpr std::string_view kNextHoldLapse =  // concert, now
+    " FROM seats WHERE concert_id = ? ORDER BY seat_number"};
+inline constexpr Statement kNextHoldLapse{
+    // concert, now
     "SELECT MIN(hold_expires_at) FROM seats"
-    " WHERE concert_id = ? AND state = 'HELD' AND hold_expires_at > ?";
-inline constexpr std::string_view kAnyConcert = "SELECT EXISTS (SELECT 1 FROM concerts)";
+    " WHERE concert_id = ? AND state = 'HELD' AND hold_expires_at > ?"};
+inline constexpr Statement kAnyConcert{"SELECT EXISTS (SELECT 1 FROM concerts)"};
 // One pass over each concert's seats; its reservations and payments by index. SUM is
 // DECIMAL in MySQL: cast back to BIGINT.
-inline constexpr std::string_view kConcertSales =  // now
+inline constexpr Statement kConcertSales{
+    // now
     "SELECT c.id, c.name, c.date, COUNT(s.seat_number),"
     " CAST(COALESCE(SUM(s.state = 'SOLD'), 0) AS SIGNED),"
     " CAST(COALESCE(SUM(s.state = 'HELD' AND s.hold_expires_at > ?), 0) AS SIGNED),"
@@ -167,87 +179,93 @@ inline constexpr std::string_view kConcertSales =  // now
     " (SELECT CAST(COALESCE(SUM(p.amount), 0) AS SIGNED) FROM reservations r"
     "  JOIN payments p ON p.reservation_id = r.id WHERE r.concert_id = c.id)"
     " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
-    " GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id";
+    " GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id"};
 
 // ReservationStore. The hold is one conditional UPDATE: the row lock of the write
 // settles races, and no value read earlier decides it. Neither MariaDB nor MySQL has
 // UPDATE ... RETURNING, so the price is read after the UPDATE took the seat (kSeatPrice):
 // the write decided already, and the row stays locked until the transaction ends.
-inline constexpr std::string_view kTryHoldSeat =  // holder, reservation, expires, concert,
-                                                  // seat, now
+inline constexpr Statement kTryHoldSeat{
+    // holder, reservation, expires, concert,
+    // seat, now
     "UPDATE seats SET state = 'HELD', holder = ?, reservation_id = ?, hold_expires_at = ?"
     " WHERE concert_id = ? AND seat_number = ?"
-    " AND (state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?))";
-inline constexpr std::string_view kSeatPrice =
-    "SELECT price FROM seats WHERE concert_id = ? AND seat_number = ?";
-inline constexpr std::string_view kSeatExists =
-    "SELECT 1 FROM seats WHERE concert_id = ? AND seat_number = ?";
-inline constexpr std::string_view kLiveHolds =
-    "SELECT COUNT(*) FROM seats WHERE holder = ? AND state = 'HELD' AND hold_expires_at > ?";
-inline constexpr std::string_view kInsertReservation =
+    " AND (state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?))"};
+inline constexpr Statement kSeatPrice{
+    "SELECT price FROM seats WHERE concert_id = ? AND seat_number = ?"};
+inline constexpr Statement kSeatExists{
+    "SELECT 1 FROM seats WHERE concert_id = ? AND seat_number = ?"};
+inline constexpr Statement kLiveHolds{
+    "SELECT COUNT(*) FROM seats WHERE holder = ? AND state = 'HELD' AND hold_expires_at > ?"};
+inline constexpr Statement kInsertReservation{
     "INSERT INTO reservations"
     " (id, user_id, concert_id, seat_number, price, status, created_at, expires_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-inline constexpr std::string_view kFindReservation =
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"};
+inline constexpr Statement kFindReservation{
     "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
-    " FROM reservations WHERE id = ?";
+    " FROM reservations WHERE id = ?"};
 // Newest first; the id orders reservations made in the same millisecond.
-inline constexpr std::string_view kReservationsOfUser =  // user, limit
+inline constexpr Statement kReservationsOfUser{
+    // user, limit
     "SELECT r.id, r.user_id, r.concert_id, r.seat_number, r.price, r.status, r.created_at,"
     " r.expires_at, c.name, c.date FROM reservations r JOIN concerts c ON c.id = r.concert_id"
-    " WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
-inline constexpr std::string_view kReleaseSeat =  // concert, seat, reservation, now
+    " WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?"};
+inline constexpr Statement kReleaseSeat{
+    // concert, seat, reservation, now
     "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
     " hold_expires_at = NULL"
     " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
-    " AND hold_expires_at > ?";
-inline constexpr std::string_view kSellSeat =  // concert, seat, reservation, now
+    " AND hold_expires_at > ?"};
+inline constexpr Statement kSellSeat{
+    // concert, seat, reservation, now
     "UPDATE seats SET state = 'SOLD', hold_expires_at = NULL"
     " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
-    " AND hold_expires_at > ?";
-inline constexpr std::string_view kSetReservationStatus =  // status, id
-    "UPDATE reservations SET status = ? WHERE id = ?";
-inline constexpr std::string_view kFreeLapsedSeats =
+    " AND hold_expires_at > ?"};
+inline constexpr Statement kSetReservationStatus{// status, id
+                                                 "UPDATE reservations SET status = ? WHERE id = ?"};
+inline constexpr Statement kFreeLapsedSeats{
     "UPDATE seats SET state = 'FREE', holder = NULL, reservation_id = NULL,"
-    " hold_expires_at = NULL WHERE state = 'HELD' AND hold_expires_at <= ?";
-inline constexpr std::string_view kExpireLapsedReservations =
-    "UPDATE reservations SET status = 'EXPIRED' WHERE status = 'HELD' AND expires_at <= ?";
+    " hold_expires_at = NULL WHERE state = 'HELD' AND hold_expires_at <= ?"};
+inline constexpr Statement kExpireLapsedReservations{
+    "UPDATE reservations SET status = 'EXPIRED' WHERE status = 'HELD' AND expires_at <= ?"};
 
 // LedgerStore. The balance column and the ledger row change in the same transaction;
 // the WHERE clauses keep the balance within 0..INT64_MAX. The new balance is read back
 // after the UPDATE (no RETURNING), from the row it locked.
-inline constexpr std::string_view kBalance = "SELECT balance FROM users WHERE id = ?";
-inline constexpr std::string_view kCreditBalance =  // amount, user, amount
-    "UPDATE users SET balance = balance + ?"
-    " WHERE id = ? AND balance <= 9223372036854775807 - ?";
-inline constexpr std::string_view kDebitBalance =  // amount, user, amount
-    "UPDATE users SET balance = balance - ? WHERE id = ? AND balance >= ?";
-inline constexpr std::string_view kInsertLedgerRow =
+inline constexpr Statement kBalance{"SELECT balance FROM users WHERE id = ?"};
+inline constexpr Statement kCreditBalance{// amount, user, amount
+                                          "UPDATE users SET balance = balance + ?"
+                                          " WHERE id = ? AND balance <= 9223372036854775807 - ?"};
+inline constexpr Statement kDebitBalance{
+    // amount, user, amount
+    "UPDATE users SET balance = balance - ? WHERE id = ? AND balance >= ?"};
+inline constexpr Statement kInsertLedgerRow{
     "INSERT INTO ledger (user_id, kind, amount, payment_id, created_at)"
-    " VALUES (?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?)"};
 
 // PaymentStore.
-inline constexpr std::string_view kInsertPayment =
+inline constexpr Statement kInsertPayment{
     "INSERT INTO payments (id, reservation_id, user_id, amount, created_at)"
-    " VALUES (?, ?, ?, ?, ?)";
+    " VALUES (?, ?, ?, ?, ?)"};
 
 // IdempotencyStore.
-inline constexpr std::string_view kFindIdempotencyKey =
+inline constexpr Statement kFindIdempotencyKey{
     "SELECT fingerprint, outcome FROM idempotency_keys"
-    " WHERE user_id = ? AND idempotency_key = ?";
-inline constexpr std::string_view kInsertIdempotencyKey =
+    " WHERE user_id = ? AND idempotency_key = ?"};
+inline constexpr Statement kInsertIdempotencyKey{
     "INSERT INTO idempotency_keys (user_id, idempotency_key, fingerprint, outcome, created_at)"
-    " VALUES (?, ?, ?, ?, ?)";
-inline constexpr std::string_view kPurgeIdempotencyKeys =
-    "DELETE FROM idempotency_keys WHERE created_at < ?";
+    " VALUES (?, ?, ?, ?, ?)"};
+inline constexpr Statement kPurgeIdempotencyKeys{
+    "DELETE FROM idempotency_keys WHERE created_at < ?"};
 
 // SettingsStore. On a duplicate the row is left as it was (unlike INSERT IGNORE, which
 // would also turn other errors into warnings).
-inline constexpr std::string_view kGetSetting = "SELECT value FROM settings WHERE name = ?";
-inline constexpr std::string_view kPutSettingIfAbsent =
-    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = name";
+inline constexpr Statement kGetSetting{"SELECT value FROM settings WHERE name = ?"};
+inline constexpr Statement kPutSettingIfAbsent{
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE name = name"};
 // The value is bound twice (MySQL 8 deprecates VALUES() in the UPDATE clause).
-inline constexpr std::string_view kPutSetting =  // name, value, value
-    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = ?";
+inline constexpr Statement kPutSetting{
+    // name, value, value
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON DUPLICATE KEY UPDATE value = ?"};
 
 }  // namespace concertd::store::mysql::queries

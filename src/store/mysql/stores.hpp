@@ -89,8 +89,8 @@ class MysqlReservationStore final : public reservations::ReservationStore {
   std::size_t sweep_lapsed(Timestamp now) override;
 
  private:
-  [[nodiscard]] bool change_held_seat(std::string_view sql, const reservations::Reservation& r,
-                                      Timestamp now);
+  [[nodiscard]] bool change_held_seat(const Statement& statement,
+                                      const reservations::Reservation& r, Timestamp now);
   Connection& conn_;
 };
 

@@ -161,23 +161,29 @@ Connection::Connection(const std::string& path, Role role, std::chrono::millisec
 
 Connection::~Connection() = default;
 
-Query Connection::query(std::string_view sql) {
-  auto [it, inserted] = cache_.try_emplace(sql.data());
-  if (inserted) {
-    sqlite3_stmt* raw = nullptr;
-    const int code = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
-                                        SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    if (code != SQLITE_OK) {
-      sqlite3_finalize(raw);
-      cache_.erase(it);
-      throw_error(code);
-    }
-    it->second.stmt.reset(raw);
-  }
-  return Query(it->second.stmt.get(), it->second.in_use);
+StmtHandle Connection::prepare(std::string_view sql, unsigned flags) {
+  sqlite3_stmt* raw = nullptr;
+  const int code =
+      sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), flags, &raw, nullptr);
+  StmtHandle stmt(raw);
+  if (code != SQLITE_OK) throw_error(code);
+  return stmt;
 }
 
-void Connection::exec(std::string_view sql) { query(sql).run(); }
+Query Connection::query(const Statement& statement) {
+  auto& cached = cache_[&statement];
+  if (!cached.stmt) cached.stmt = prepare(statement.sql, SQLITE_PREPARE_PERSISTENT);
+  return Query(cached.stmt.get(), cached.in_use);
+}
+
+void Connection::exec(const Statement& statement) { query(statement).run(); }
+
+void Connection::run_once(std::string_view sql, const std::function<void(Query&)>& use) {
+  const auto stmt = prepare(sql, 0);
+  bool in_use = false;
+  Query query(stmt.get(), in_use);
+  use(query);
+}
 
 void Connection::exec_script(std::string_view sql) {
   const std::string script(sql);  // sqlite3_exec wants a terminated string

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/id.hpp"
 #include "common/money.hpp"
+#include "store/statement.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -99,11 +101,15 @@ class Connection final {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // The cached statement for `sql`, which must have static storage (see queries.hpp):
-  // the cache is keyed by its address. A statement is used by one Query at a time.
-  [[nodiscard]] Query query(std::string_view sql);
+  // The statement prepared from `statement` (cached under its address, see Statement).
+  // A statement is used by one Query at a time.
+  [[nodiscard]] Query query(const Statement& statement);
+  Query query(const Statement&& statement) = delete;
   // Runs a statement of the cache to its end.
-  void exec(std::string_view sql);
+  void exec(const Statement& statement);
+  // SQL made at run time: prepared for this call, handed to `use` (which binds and steps
+  // it), and finalized after it; never cached.
+  void run_once(std::string_view sql, const std::function<void(Query&)>& use);
   // Runs a script of several statements without caching (migrations only).
   void exec_script(std::string_view sql);
   // Rows changed by the last INSERT, UPDATE or DELETE.
@@ -117,7 +123,9 @@ class Connection final {
   };
 
   DbHandle db_;  // declared first: destroyed after the statements
-  std::unordered_map<const char*, Cached> cache_;
+  [[nodiscard]] StmtHandle prepare(std::string_view sql, unsigned flags);
+
+  std::unordered_map<const Statement*, Cached> cache_;
 };
 
 }  // namespace concertd::store::sqlite

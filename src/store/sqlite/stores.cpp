@@ -348,10 +348,10 @@ std::vector<reservations::ReservationListing> SqliteReservationStore::of_user(Us
   return out;
 }
 
-// Runs `sql` (release or sell) on the seat only while `r` holds it unexpired at `now`.
-bool SqliteReservationStore::change_held_seat(std::string_view sql, const Reservation& r,
+// Runs `statement` (release or sell) on the seat only while `r` holds it unexpired at `now`.
+bool SqliteReservationStore::change_held_seat(const Statement& statement, const Reservation& r,
                                               Timestamp now) {
-  conn_.query(sql).bind(1, r.concert).bind(2, r.seat_number).bind(3, r.id).bind(4, now).run();
+  conn_.query(statement).bind(1, r.concert).bind(2, r.seat_number).bind(3, r.id).bind(4, now).run();
   return conn_.changes() == 1;
 }
 
