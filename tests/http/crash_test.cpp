@@ -88,8 +88,15 @@ struct Fan {
   std::vector<AckedPayment> payments;
 };
 
+// What the drivers have had acknowledged so far, as they go (the vectors of Charger and Fan
+// are theirs until the round ends).
+struct Progress {
+  std::atomic<std::size_t> charges{0};
+  std::atomic<std::size_t> holds{0};
+};
+
 // Charges unique amounts until the server goes away.
-void charge_until_killed(std::uint16_t port, Charger& c, std::size_t index) {
+void charge_until_killed(std::uint16_t port, Charger& c, std::size_t index, Progress& progress) {
   HttpClient http(port, 3s);
   for (;;) {
     AckedCharge charge;
@@ -102,6 +109,7 @@ void charge_until_killed(std::uint16_t port, Charger& c, std::size_t index) {
     if (r.status != 200) throw WrongAnswer("charge", r);
     charge.new_balance = r.integer("newBalance");
     c.acked.push_back(std::move(charge));
+    ++progress.charges;
   }
 }
 
@@ -125,7 +133,8 @@ std::vector<std::pair<std::string, std::int64_t>> held_now(HttpClient& http, con
 // acknowledged or not, included). A payment ends the entry, so the fan queues again next
 // time. Returns whether it was ACTIVE, and how many it paid.
 std::pair<bool, std::size_t> pay_pass(HttpClient& http, Fan& fan, const std::string& concert,
-                                      std::atomic<std::int64_t>& next_seat, std::size_t most) {
+                                      std::atomic<std::int64_t>& next_seat, std::size_t most,
+                                      Progress& progress) {
   auto& a = fan.account;
   if (!fan.queued) {
     join_queue(http, a);
@@ -141,6 +150,7 @@ std::pair<bool, std::size_t> pay_pass(HttpClient& http, Fan& fan, const std::str
     const auto r = hold(http, concert, seat, a.queue);
     if (r.status != 201) throw WrongAnswer("hold", r);
     fan.holds.push_back({r.str("reservationId"), seat});
+    ++progress.holds;
     held.emplace(held.begin(), fan.holds.back().reservation, seat);
   }
   std::size_t paid = 0;
@@ -160,12 +170,14 @@ std::pair<bool, std::size_t> pay_pass(HttpClient& http, Fan& fan, const std::str
 // once a restarted node holds the admitter lease, which the killed node's keeps for 3 s:
 // these payments come in bursts there.
 void buy_until_killed(std::uint16_t port, std::span<Fan> buyers, std::size_t& next,
-                      const std::string& concert, std::atomic<std::int64_t>& next_seat) {
+                      const std::string& concert, std::atomic<std::int64_t>& next_seat,
+                      Progress& progress) {
   HttpClient http(port, 3s);
   for (;;) {
     bool any_active = false;
     for (std::size_t n = 0; n < buyers.size(); ++n) {
-      any_active = pay_pass(http, buyers[next], concert, next_seat, SIZE_MAX).first || any_active;
+      any_active =
+          pay_pass(http, buyers[next], concert, next_seat, SIZE_MAX, progress).first || any_active;
       next = (next + 1) % buyers.size();
     }
     if (!any_active) std::this_thread::sleep_for(50ms);
@@ -176,11 +188,13 @@ void buy_until_killed(std::uint16_t port, std::span<Fan> buyers, std::size_t& ne
 // theirs per round (a call), so that payments go on in every round on MariaDB too, from the
 // holds they made while admitted.
 void pay_one_until_killed(std::uint16_t port, std::span<Fan> fans, const std::string& concert,
-                          std::atomic<std::int64_t>& next_seat) {
+                          std::atomic<std::int64_t>& next_seat, Progress& progress) {
   HttpClient http(port, 3s);
   std::size_t paid = 0;
   for (;;) {
-    for (auto& fan : fans) paid += pay_pass(http, fan, concert, next_seat, 1 - paid).second;
+    for (auto& fan : fans) {
+      paid += pay_pass(http, fan, concert, next_seat, 1 - paid, progress).second;
+    }
     std::this_thread::sleep_for(20ms);
   }
 }
@@ -190,7 +204,8 @@ void pay_one_until_killed(std::uint16_t port, std::span<Fan> fans, const std::st
 // ACTIVE since the start, stay ACTIVE: on MariaDB a restarted node admits nobody until the
 // killed node's admitter lease lapses (3 s), and these holds go on meanwhile.
 void browse_until_killed(std::uint16_t port, std::span<Fan> fans, std::size_t& next,
-                         const std::string& concert, std::atomic<std::int64_t>& next_seat) {
+                         const std::string& concert, std::atomic<std::int64_t>& next_seat,
+                         Progress& progress) {
   HttpClient http(port, 3s);
   for (;; next = (next + 1) % fans.size()) {
     auto& f = fans[next];
@@ -213,16 +228,18 @@ void browse_until_killed(std::uint16_t port, std::span<Fan> fans, std::size_t& n
     const auto r = hold(http, concert, seat, a.queue);
     if (r.status != 201) throw WrongAnswer("hold", r);
     f.holds.push_back({r.str("reservationId"), seat});
+    ++progress.holds;
   }
 }
 
 // A thread that drives load on the server at `port` until the server goes away.
 using Driver = std::function<void(std::uint16_t port)>;
 
-// Runs every driver on a thread of its own for `load`, then kills the server. A wrong
-// answer fails the test; any other exception is the kill (a request cut short is neither).
+// Runs every driver on a thread of its own for `load` and then until `progressed()`, then
+// kills the server. A wrong answer fails the test; any other exception is the kill (a
+// request cut short is neither).
 void load_then_kill9(ServerProcess& server, const std::vector<Driver>& drivers,
-                     std::chrono::milliseconds load) {
+                     std::chrono::milliseconds load, const std::function<bool()>& progressed) {
   std::atomic<bool> killed{false};
   std::vector<std::exception_ptr> errors(drivers.size());
   std::vector<std::thread> threads;
@@ -239,6 +256,11 @@ void load_then_kill9(ServerProcess& server, const std::vector<Driver>& drivers,
     });
   }
   std::this_thread::sleep_for(load);
+  // Past `load`, until the round made progress (or 30 s, for the round's checks to fail).
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!progressed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
   killed = true;
   server.kill9();
   for (auto& t : threads) t.join();
@@ -372,25 +394,29 @@ TEST_P(Crash, NothingAcknowledgedIsLostOverTwentyKill9Rounds) {
   setup.close();
 
   std::atomic<std::int64_t> next_seat{1};
+  Progress progress;
   std::vector<std::size_t> next_fan(kBuyerThreads + 1, 0);
   std::vector<Driver> drivers;
   for (std::size_t i = 0; i < kChargers; ++i) {
-    drivers.emplace_back(
-        [&c = chargers[i], i](std::uint16_t port) { charge_until_killed(port, c, i); });
+    drivers.emplace_back([&c = chargers[i], i, &progress](std::uint16_t port) {
+      charge_until_killed(port, c, i, progress);
+    });
   }
   constexpr std::size_t kShare = kBuyers / kBuyerThreads;
   for (std::size_t t = 0; t < kBuyerThreads; ++t) {
     drivers.emplace_back([share = std::span(fans).subspan(t * kShare, kShare), &next = next_fan[t],
-                          &concert, &next_seat](std::uint16_t port) {
-      buy_until_killed(port, share, next, concert, next_seat);
+                          &concert, &next_seat, &progress](std::uint16_t port) {
+      buy_until_killed(port, share, next, concert, next_seat, progress);
     });
   }
-  drivers.emplace_back(
-      [slow = std::span(fans).subspan(kBuyers, kSlowBuyers), &concert,
-       &next_seat](std::uint16_t port) { pay_one_until_killed(port, slow, concert, next_seat); });
+  drivers.emplace_back([slow = std::span(fans).subspan(kBuyers, kSlowBuyers), &concert, &next_seat,
+                        &progress](std::uint16_t port) {
+    pay_one_until_killed(port, slow, concert, next_seat, progress);
+  });
   drivers.emplace_back([browsers = std::span(fans).subspan(kBuyers + kSlowBuyers),
-                        &next = next_fan.back(), &concert, &next_seat](std::uint16_t port) {
-    browse_until_killed(port, browsers, next, concert, next_seat);
+                        &next = next_fan.back(), &concert, &next_seat,
+                        &progress](std::uint16_t port) {
+    browse_until_killed(port, browsers, next, concert, next_seat, progress);
   });
 
   const auto count = [&] {
@@ -404,8 +430,13 @@ TEST_P(Crash, NothingAcknowledgedIsLostOverTwentyKill9Rounds) {
   for (int round = 1; round <= kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
     const auto before = count();
-    // 200..390 ms, so that the kill lands at a different point of each pass.
-    load_then_kill9(server, drivers, std::chrono::milliseconds(200 + (round * 67) % 200));
+    // 200..390 ms (so that the kill lands at a different point of each pass), and then until a
+    // charge and a hold of this round were acknowledged: the round's first requests open fresh
+    // database connections, which a busy machine slows.
+    const std::size_t charges = progress.charges;
+    const std::size_t holds = progress.holds;
+    load_then_kill9(server, drivers, std::chrono::milliseconds(200 + (round * 67) % 200),
+                    [&] { return progress.charges > charges && progress.holds > holds; });
     const auto after = count();
     EXPECT_GT(after.charges, before.charges) << "no charge acknowledged";
     EXPECT_GT(after.holds, before.holds) << "no hold acknowledged";
