@@ -16,25 +16,42 @@
 namespace concertd::app {
 namespace {
 
+std::string shown(std::size_t n) { return std::to_string(n); }
+std::string shown(std::chrono::seconds s) { return std::to_string(s.count()); }
+std::string shown(bool on) { return on ? "on" : "off"; }
+std::string shown(const RateLimit& limit) {
+  if (!limit.enabled()) return "off";
+  return std::to_string(limit.burst) + "/" + std::to_string(limit.period.count());
+}
+
 struct Flag {
   std::string_view name;
   const char* env;  // nullptr: flag only
   std::string_view help;
+  // The value of `config` as this flag would take it: usage() shows it for Config{}, so each
+  // default is written once, in Config. nullptr where the default is no value of the flag
+  // (one per core, generated, disabled): then the help says what it is.
+  std::string (*shown)(const Config& config) = nullptr;
   bool takes_value = true;
 };
 
 constexpr Flag kFlags[] = {
-    {"--listen", "CONCERT_LISTEN", "HOST:PORT to serve on (default 127.0.0.1:8080)"},
+    {"--listen", "CONCERT_LISTEN", "HOST:PORT to serve on",
+     [](const Config& c) { return c.listen_host + ":" + std::to_string(c.listen_port); }},
     {"--database", "CONCERT_DATABASE",
-     "sqlite:PATH (embedded, one node) or mysql://USER:PASS@HOST:PORT/DB (default "
-     "sqlite:concert.db)"},
+     "sqlite:PATH (embedded, one node) or mysql://USER:PASS@HOST:PORT/DB",
+     [](const Config& c) { return c.database_url; }},
     {"--jwt-secret", "CONCERT_JWT_SECRET",
      "HS256 key for every token (default: generated once, kept in the database)"},
     {"--admin-key", "CONCERT_ADMIN_KEY", "key for /api/v1/admin/* (default: admin API disabled)"},
-    {"--hold-ttl", "CONCERT_HOLD_TTL", "SECONDS an unpaid seat hold lasts (default 300)"},
-    {"--active-ttl", "CONCERT_ACTIVE_TTL", "SECONDS an admitted queue entry lasts (default 600)"},
-    {"--max-active", "CONCERT_MAX_ACTIVE", "most users ACTIVE at once (default 1000)"},
-    {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second (default 100)"},
+    {"--hold-ttl", "CONCERT_HOLD_TTL", "SECONDS an unpaid seat hold lasts",
+     [](const Config& c) { return shown(c.hold_ttl); }},
+    {"--active-ttl", "CONCERT_ACTIVE_TTL", "SECONDS an admitted queue entry lasts",
+     [](const Config& c) { return shown(c.active_ttl); }},
+    {"--max-active", "CONCERT_MAX_ACTIVE", "most users ACTIVE at once",
+     [](const Config& c) { return shown(c.max_active); }},
+    {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second",
+     [](const Config& c) { return shown(c.admit_rate); }},
     {"--threads", "CONCERT_THREADS", "io threads (default: number of cores)"},
     {"--web-root", "CONCERT_WEB_ROOT",
      "DIR with the booking page, the console and the docs page (default: the source tree's "
@@ -42,35 +59,45 @@ constexpr Flag kFlags[] = {
     {"--swagger-ui", "CONCERT_SWAGGER_UI",
      "DIR of the swagger-ui-dist npm package, served at /docs/vendor/ (default: the source "
      "tree's node_modules/swagger-ui-dist)"},
-    {"--log-level", "CONCERT_LOG_LEVEL", "trace, debug, info, warn or error (default info)"},
-    {"--access-log", "CONCERT_ACCESS_LOG", "on or off: a JSON line per request (default on)"},
-    {"--metrics", "CONCERT_METRICS", "on or off: request series in /metrics (default on)"},
+    {"--log-level", "CONCERT_LOG_LEVEL", "trace, debug, info, warn or error",
+     [](const Config& c) { return c.log_level; }},
+    {"--access-log", "CONCERT_ACCESS_LOG", "on or off: a JSON line per request",
+     [](const Config& c) { return shown(c.access_log); }},
+    {"--metrics", "CONCERT_METRICS", "on or off: request series in /metrics",
+     [](const Config& c) { return shown(c.metrics); }},
     {"--hash-threads", "CONCERT_HASH_THREADS",
      "threads that hash passwords, apart from the database's (default: number of cores)"},
     {"--header-timeout", "CONCERT_HEADER_TIMEOUT",
-     "SECONDS from a request's first byte to the end of its header, else 408 (default 10)"},
+     "SECONDS from a request's first byte to the end of its header, else 408",
+     [](const Config& c) { return shown(c.header_timeout); }},
     {"--max-connections", "CONCERT_MAX_CONNECTIONS",
-     "connections at once, past which new ones get 503 (default 10000)"},
+     "connections at once, past which new ones get 503",
+     [](const Config& c) { return shown(c.max_connections); }},
     {"--max-connections-per-client", "CONCERT_MAX_CONNECTIONS_PER_CLIENT",
-     "connections at once from one address, trusted proxies exempt (default 256)"},
+     "connections at once from one address, trusted proxies exempt",
+     [](const Config& c) { return shown(c.max_connections_per_client); }},
     {"--trusted-proxy", "CONCERT_TRUSTED_PROXY",
      "ADDRESS[/PREFIX][,...] whose X-Forwarded-For names the client (default: none)"},
     {"--rate-limits", "CONCERT_RATE_LIMITS",
      "on, or off: every per-client rate limit below off, for load tests (default on)"},
-    {"--login-limit", "CONCERT_LOGIN_LIMIT",
-     "N/SECONDS failed logins per client address, or off (default 20/60)"},
-    {"--signup-limit", "CONCERT_SIGNUP_LIMIT",
-     "N/SECONDS sign-ups per client address, or off (default 20/600)"},
-    {"--token-limit", "CONCERT_TOKEN_LIMIT",
-     "N/SECONDS queue tokens per client address, or off (default 60/60)"},
-    {"--hold-limit", "CONCERT_HOLD_LIMIT",
-     "N/SECONDS hold attempts per user, or off (default 30/60)"},
+    {"--login-limit", "CONCERT_LOGIN_LIMIT", "N/SECONDS failed logins per client address, or off",
+     [](const Config& c) { return shown(c.limits.login); }},
+    {"--signup-limit", "CONCERT_SIGNUP_LIMIT", "N/SECONDS sign-ups per client address, or off",
+     [](const Config& c) { return shown(c.limits.signup); }},
+    {"--token-limit", "CONCERT_TOKEN_LIMIT", "N/SECONDS queue tokens per client address, or off",
+     [](const Config& c) { return shown(c.limits.tokens); }},
+    {"--hold-limit", "CONCERT_HOLD_LIMIT", "N/SECONDS hold attempts per user, or off",
+     [](const Config& c) { return shown(c.limits.holds); }},
     {"--login-lockout", "CONCERT_LOGIN_LOCKOUT",
-     "failed logins in a row before an account locks, doubling from 1 s, or off (default 5)"},
-    {"--login-lockout-max", "CONCERT_LOGIN_LOCKOUT_MAX",
-     "SECONDS an account lock lasts at most (default 900)"},
-    {"--demo", nullptr, "on an empty database, create demo concerts and seats", false},
-    {"--help", nullptr, "print this help and exit", false},
+     "failed logins in a row before an account locks, doubling from 1 s, or off",
+     [](const Config& c) {
+       return c.login_policy.free_failures == 0 ? std::string("off")
+                                                : std::to_string(c.login_policy.free_failures);
+     }},
+    {"--login-lockout-max", "CONCERT_LOGIN_LOCKOUT_MAX", "SECONDS an account lock lasts at most",
+     [](const Config& c) { return shown(c.login_policy.max_lock); }},
+    {"--demo", nullptr, "on an empty database, create demo concerts and seats", nullptr, false},
+    {"--help", nullptr, "print this help and exit", nullptr, false},
 };
 
 template <class T>
@@ -295,6 +322,7 @@ std::string usage() {
     std::string line = "  " + std::string(flag.name) + (flag.takes_value ? " VALUE" : "");
     line.resize(std::max<std::size_t>(line.size() + 2, 24), ' ');
     text += line + std::string(flag.help);
+    if (flag.shown != nullptr) text += " (default " + flag.shown(Config{}) + ")";
     if (flag.env != nullptr) text += std::string(" [env ") + flag.env + "]";
     text += '\n';
   }

@@ -46,6 +46,7 @@ struct Config {
   std::vector<http::Network> trusted_proxies;
   http::RateLimits limits;
   users::LoginPolicy login_policy;
+  friend bool operator==(const Config&, const Config&) = default;
 };
 
 // `concertd audit [--database URL]`: check contract §4 against the database, then exit.

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <regex>
+#include <sstream>
 
 namespace concertd::app {
 namespace {
@@ -137,6 +139,26 @@ TEST(CommandLine, UsageListsEveryFlag) {
                            "--active-ttl", "--max-active", "--admit-rate", "--threads", "--demo"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
+}
+
+// --help shows each default from Config itself: every one shown is a value its flag takes,
+// and taking it changes nothing.
+TEST(CommandLine, UsageShowsEachDefaultAsAValueItsFlagTakes) {
+  const auto defaults = std::get<Config>(parse({}));
+  const std::regex shown_default(R"(^  (--[a-z-]+) VALUE .*\(default ([^:)][^)]*)\))");
+  std::istringstream help(usage());
+  std::size_t shown = 0;
+  for (std::string line; std::getline(help, line);) {
+    std::smatch match;
+    if (!std::regex_search(line, match, shown_default)) continue;
+    ++shown;
+    const auto flag = match[1].str();
+    const auto value = match[2].str();
+    const auto parsed = parse({flag, value});
+    ASSERT_TRUE(std::holds_alternative<Config>(parsed)) << flag << " " << value;
+    EXPECT_TRUE(std::get<Config>(parsed) == defaults) << flag << " " << value;
+  }
+  EXPECT_GE(shown, 19u);
 }
 
 }  // namespace
