@@ -1,4 +1,4 @@
-// TokenService's verifier (src/users/tokens.hpp) with a fixed key and a fixed clock, on
+// TokenService's verifier (src/tokens/tokens.hpp) with a fixed key and a fixed clock, on
 // three tokens made of each input, so that mutations reach the claims checks (exp, nbf,
 // iat, typ, sub, qn) and not only the signature check:
 // - the input as a client sends it;
@@ -15,11 +15,11 @@
 #include <string_view>
 
 #include "fakes/fake_clock.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 namespace {
 
-using concertd::users::TokenService;
+using concertd::tokens::TokenService;
 
 // The corpus's tokens are signed with this key at FakeClock's start, 2026-11-24T10:00:00Z.
 constexpr std::string_view kSecret = "concertd-fuzz-key-0123456789abcdef";

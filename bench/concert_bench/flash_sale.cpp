@@ -74,7 +74,7 @@ std::int64_t epoch_ms() {
 
 }  // namespace
 
-FlashSale::FlashSale(Setup setup, const users::TokenService& tokens)
+FlashSale::FlashSale(Setup setup, const tokens::TokenService& tokens)
     : setup_(std::move(setup)),
       tokens_(tokens),
       queue_tokens_(static_cast<std::size_t>(setup_.fans)),

@@ -11,7 +11,7 @@
 #include "api.hpp"
 #include "load.hpp"
 #include "report.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 namespace concertd::bench {
 
@@ -33,7 +33,7 @@ class FlashSale final : public Workload {
     std::int64_t fans = 0;
   };
 
-  FlashSale(Setup setup, const users::TokenService& tokens);
+  FlashSale(Setup setup, const tokens::TokenService& tokens);
 
   net::awaitable<void> run(Session& session, std::size_t connection) override;
 
@@ -77,7 +77,7 @@ class FlashSale final : public Workload {
   void check_database(const std::string& url, Report& report) const;
 
   const Setup setup_;
-  const users::TokenService& tokens_;
+  const tokens::TokenService& tokens_;
   std::vector<Request> join_requests_;     // by fan - first_fan; minted before the clock starts
   std::vector<std::string> queue_tokens_;  // by fan - first_fan, once joined
   Phase phase_ = Phase::kJourney;

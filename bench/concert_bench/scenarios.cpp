@@ -13,7 +13,7 @@
 #include "flash_sale.hpp"
 #include "report.hpp"
 #include "server_probe.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 namespace concertd::bench {
 namespace {
@@ -88,7 +88,7 @@ class RequestList final : public Workload {
 
 std::string host_header(const RunOptions& o) { return o.host + ":" + std::to_string(o.port); }
 
-std::vector<Request> status_requests(const RunOptions& o, const users::TokenService& tokens,
+std::vector<Request> status_requests(const RunOptions& o, const tokens::TokenService& tokens,
                                      Report& report) {
   std::vector<std::pair<std::int64_t, UserId>> entries;
   if (o.database) {
@@ -120,7 +120,7 @@ std::vector<Request> status_requests(const RunOptions& o, const users::TokenServ
   return requests;
 }
 
-std::vector<Request> token_requests(const RunOptions& o, const users::TokenService& tokens) {
+std::vector<Request> token_requests(const RunOptions& o, const tokens::TokenService& tokens) {
   std::vector<Request> requests;
   requests.reserve(static_cast<std::size_t>(o.users));
   for (std::int64_t fan = o.first_user; fan < o.first_user + o.users; ++fan) {
@@ -163,7 +163,7 @@ LoadResult measure(const RunOptions& o, const net::ip::tcp::endpoint& endpoint, 
 int run_scenario(const RunOptions& o) {
   const auto endpoint = resolve(o.host, o.port);
   const SystemClock clock;
-  const users::TokenService tokens(o.jwt_secret.value_or(std::string(kPlaceholderSecret)), clock);
+  const tokens::TokenService tokens(o.jwt_secret.value_or(std::string(kPlaceholderSecret)), clock);
   Api api(endpoint, host_header(o));
   Report report{.options = o};
 

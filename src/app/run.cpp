@@ -29,7 +29,7 @@
 #ifdef CONCERTD_WITH_MYSQL
 #include "store/mysql/mysql_database.hpp"
 #endif
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 #include "users/user_service.hpp"
 
 namespace concertd::app {
@@ -159,7 +159,7 @@ int run(const Config& config) {
   } catch (const std::exception& e) {
     return startup_failed(e);
   }
-  users::TokenService tokens(std::move(secret), clock);
+  tokens::TokenService tokens(std::move(secret), clock);
   users::UserService users(*db, clock, config.login_policy);
   // A shared database may have other nodes: each gets a name for the admitter lease.
   const bool shared = is_mysql_url(config.database_url);

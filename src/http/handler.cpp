@@ -58,8 +58,8 @@ Result<UserId> own_path_user(const Context& ctx, const Request& req) {
   return *user;
 }
 
-Result<users::QueueClaims> authenticate_queue(const Context& ctx, const Request& req,
-                                              std::optional<std::string_view> body_token) {
+Result<tokens::QueueClaims> authenticate_queue(const Context& ctx, const Request& req,
+                                               std::optional<std::string_view> body_token) {
   std::optional<std::string> query_token;
   if (req.method == beast::http::verb::get) query_token = query_param(req, "token");
   const std::array<std::optional<std::string_view>, 3> candidates{body_token, query_token,

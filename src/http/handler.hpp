@@ -17,7 +17,7 @@
 #include "http/run_blocking.hpp"
 #include "http/seat_map_cache.hpp"
 #include "http/services.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 // What every handler file shares: the handler signatures and the small steps they all
 // take (find and verify a token, read a path id, run a use case, map its Result).
@@ -56,7 +56,7 @@ using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
 [[nodiscard]] Result<UserId> own_path_user(const Context& ctx, const Request& req);
 // A queue token from the body's `token` field, the `token` query parameter (GET only) or
 // the Bearer header; the first that verifies wins. kInvalidToken when none does.
-[[nodiscard]] Result<users::QueueClaims> authenticate_queue(
+[[nodiscard]] Result<tokens::QueueClaims> authenticate_queue(
     const Context& ctx, const Request& req, std::optional<std::string_view> body_token);
 // The user of an access token (Bearer), else of a queue token as above.
 [[nodiscard]] Result<UserId> authenticate_owner(const Context& ctx, const Request& req,
@@ -65,7 +65,7 @@ using AsyncHandler = net::awaitable<Response> (*)(Context, Request);
 // Bearer header), with the token's verified claims.
 struct QueueTokenBody {
   boost::json::object body;
-  users::QueueClaims claims;
+  tokens::QueueClaims claims;
 };
 [[nodiscard]] Result<QueueTokenBody> queue_token_body(const Context& ctx, const Request& req);
 // The optional `token` field of an optional JSON body (GET/DELETE may carry one).

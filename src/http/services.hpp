@@ -16,7 +16,7 @@
 #include "queue/queue_service.hpp"
 #include "reservations/reservation_service.hpp"
 #include "store/database.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 #include "users/user_service.hpp"
 
 namespace concertd::http {
@@ -25,7 +25,7 @@ namespace concertd::http {
 // Server and every request it is still running.
 struct Services {
   users::UserService& users;
-  users::TokenService& tokens;
+  tokens::TokenService& tokens;
   queue::QueueService& queue;
   concerts::ConcertService& concerts;
   reservations::ReservationService& reservations;

@@ -43,7 +43,7 @@ net::awaitable<Response> log_in(Context ctx, Request req) {
   // Signing is CPU-only and cheap: no need to hop back to the pool.
   const std::string token = ctx.services.tokens.issue_access(*user);
   co_return json_response(beast::http::status::ok,
-                          login_json(*user, token, users::TokenService::kAccessTtl));
+                          login_json(*user, token, tokens::TokenService::kAccessTtl));
 }
 
 }  // namespace concertd::http

@@ -38,7 +38,7 @@
 #include "reservations/reservation_service.hpp"
 #include "store/audit.hpp"
 #include "store/sqlite/sqlite_database.hpp"
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 #include "users/user_service.hpp"
 
 namespace concertd::http {
@@ -168,7 +168,7 @@ class HttpServerTest : public ::testing::Test {
   testing::FakeClock clock_;
   std::unique_ptr<store::sqlite::SqliteDatabase> sqlite_;
   FlakyDatabase db_;
-  users::TokenService tokens_;
+  tokens::TokenService tokens_;
   users::UserService users_;
   queue::QueueService queue_;
   concerts::ConcertService concerts_;

@@ -1,4 +1,4 @@
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -9,7 +9,7 @@
 
 #include "fakes/fake_clock.hpp"
 
-namespace concertd::users {
+namespace concertd::tokens {
 namespace {
 
 using namespace std::chrono_literals;
@@ -210,4 +210,4 @@ TEST_F(TokensTest, TokenOfAnotherKeyIsRejectedWhateverItSays) {
 }
 
 }  // namespace
-}  // namespace concertd::users
+}  // namespace concertd::tokens

@@ -1,4 +1,4 @@
-#include "users/tokens.hpp"
+#include "tokens/tokens.hpp"
 
 #include <jwt.h>
 #include <sodium.h>
@@ -13,7 +13,7 @@
 #include <span>
 #include <stdexcept>
 
-namespace concertd::users {
+namespace concertd::tokens {
 namespace {
 
 constexpr const char* kAccessKind = "access";
@@ -222,4 +222,4 @@ Result<QueueClaims> TokenService::verify_queue(std::string_view token) const {
   return QueueClaims{verified->user, *verified->number};
 }
 
-}  // namespace concertd::users
+}  // namespace concertd::tokens

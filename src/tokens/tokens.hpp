@@ -11,7 +11,7 @@
 #include "common/error.hpp"
 #include "common/id.hpp"
 
-namespace concertd::users {
+namespace concertd::tokens {
 
 // Who a queue token belongs to and which waiting-room entry it stands for.
 struct QueueClaims {
@@ -42,4 +42,4 @@ class TokenService final {
   const Clock& clock_;
 };
 
-}  // namespace concertd::users
+}  // namespace concertd::tokens
