@@ -50,10 +50,11 @@ struct QueueSlot {
   std::optional<QueueEntry> waiting;  // the entry, when it is WAITING
 };
 
-// The waiting room's two counters.
+// The waiting room's counters.
 struct QueueCounters {
   std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
   std::int64_t last_number = 0;     // highest number handed out so far
+  std::int64_t change_seq = 0;      // the last change publish_departures numbered
 };
 
 // What the waiting room needs in memory after a restart.
@@ -61,6 +62,19 @@ struct QueueSnapshot {
   std::int64_t admitted_up_to = 0;  // every entry numbered <= this was admitted or skipped
   std::int64_t last_number = 0;     // highest number handed out so far
   std::vector<QueueEntry> active;   // ACTIVE entries not yet expired
+  std::int64_t change_seq = 0;      // the departures it reflects
+};
+
+// What other processes sharing the store changed since a process read its counters
+// `seen`: the size of the change, whatever the number of ACTIVE entries.
+struct QueueChanges {
+  QueueCounters counters;
+  // Entries numbered above seen.admitted_up_to, up to counters.admitted_up_to, that are
+  // ACTIVE and not yet expired: the admission rounds since.
+  std::vector<QueueEntry> admitted;
+  // Entries whose ACTIVE time ended early (expire_active_of: a payment), published above
+  // seen.change_seq, up to counters.change_seq.
+  std::vector<std::int64_t> left;
 };
 
 class QueueStore {
@@ -86,8 +100,14 @@ class QueueStore {
   // one statement for a whole admission round.
   virtual void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) = 0;
   virtual void expire(std::int64_t number) = 0;
-  // Ends every ACTIVE entry of `user` (after a payment).
+  // Ends every ACTIVE entry of `user` (after a payment): a departure that
+  // publish_departures will number.
   virtual void expire_active_of(UserId user) = 0;
+  // The admitter, in its round (try_lead holds the counters): gives every departure not yet
+  // published the change number `seq`; returns how many. A departure whose transaction
+  // commits later is published by a later round: none is ever passed over.
+  virtual std::size_t publish_departures(std::int64_t seq) = 0;
+  virtual void set_change_seq(std::int64_t seq) = 0;
   // Marks ACTIVE entries with expires_at <= now EXPIRED; returns how many.
   virtual std::size_t expire_lapsed(Timestamp now) = 0;
   virtual void set_admitted_up_to(std::int64_t number) = 0;
@@ -103,6 +123,14 @@ class QueueStore {
   [[nodiscard]] virtual QueueCounters counters() = 0;
   // The counters and the ACTIVE entries not expired by `now`.
   [[nodiscard]] virtual QueueSnapshot snapshot(Timestamp now) = 0;
+  // The entries numbered after..up_to (exclusive, inclusive) ACTIVE and not expired by
+  // `now`, in number order.
+  [[nodiscard]] virtual std::vector<QueueEntry> admitted_between(std::int64_t after,
+                                                                 std::int64_t up_to,
+                                                                 Timestamp now) = 0;
+  // The numbers of the departures published with a change after..up_to.
+  [[nodiscard]] virtual std::vector<std::int64_t> left_between(std::int64_t after,
+                                                               std::int64_t up_to) = 0;
 };
 
 }  // namespace concertd::queue

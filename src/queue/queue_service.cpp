@@ -53,6 +53,30 @@ StoredRoom read_room(store::Database& db, Timestamp now, const AdmissionSettings
   });
 }
 
+// What changed since the counters `seen` were read, and the settings, in one snapshot: a
+// few rows and the change, however many entries are ACTIVE.
+struct RoomChanges {
+  QueueChanges changes;
+  AdmissionSettings settings;
+};
+
+RoomChanges read_changes(store::Database& db, const QueueCounters& seen, Timestamp now,
+                         const AdmissionSettings& defaults) {
+  return store::read(db, [&](store::Tx& tx) {
+    RoomChanges out{.changes = {.counters = tx.queue.counters(), .admitted = {}, .left = {}},
+                    .settings = load_admission(tx, defaults)};
+    const auto& latest = out.changes.counters;
+    if (latest.admitted_up_to > seen.admitted_up_to) {
+      out.changes.admitted =
+          tx.queue.admitted_between(seen.admitted_up_to, latest.admitted_up_to, now);
+    }
+    if (latest.change_seq > seen.change_seq) {
+      out.changes.left = tx.queue.left_between(seen.change_seq, latest.change_seq);
+    }
+    return out;
+  });
+}
+
 // At most this many entries are looked at per admission round, so that a long run
 // of walked-away users is skipped over several rounds instead of one long write.
 constexpr std::size_t kMaxScannedPerRound = 5000;
@@ -88,6 +112,9 @@ void QueueService::restore() {
   const auto stored = read_room(db_, now, defaults_);
   room_.restore(stored.snapshot, now);
   room_.set_admission(stored.settings);
+  seen_ = {.admitted_up_to = stored.snapshot.admitted_up_to,
+           .last_number = stored.snapshot.last_number,
+           .change_seq = stored.snapshot.change_seq};
 }
 
 Result<QueueService::Ticket> QueueService::join(UserId user) {
@@ -125,7 +152,12 @@ std::size_t QueueService::admit() {
     if (node_) {
       // Renewed every round, with or without anyone to admit, so that the lease stays.
       if (!tx.queue.try_lead(*node_, now, now + kAdmitterLease)) return std::nullopt;
-      r.reached = tx.queue.counters().admitted_up_to;
+      const auto counters = tx.queue.counters();
+      r.reached = counters.admitted_up_to;
+      // The payments since the last round, for the other nodes' refresh().
+      if (tx.queue.publish_departures(counters.change_seq + 1) > 0) {
+        tx.queue.set_change_seq(counters.change_seq + 1);
+      }
     }
     const auto start = r.reached;
     std::size_t scanned = 0;
@@ -188,9 +220,10 @@ void QueueService::refresh() {
   const auto now = clock_.now();
   const std::lock_guard lock(admission_mutex_);
   const auto departures = room_.departures();
-  const auto stored = read_room(db_, now, defaults_);
-  room_.refresh(stored.snapshot, now, departures);
-  room_.set_admission(stored.settings);
+  const auto read = read_changes(db_, seen_, now, defaults_);
+  room_.catch_up(read.changes, now, departures);
+  room_.set_admission(read.settings);
+  seen_ = read.changes.counters;
 }
 
 QueueService::AdmissionState QueueService::admission() const {

@@ -64,9 +64,10 @@ class QueueService final {
   // Rewrites ACTIVE entries past their TTL as EXPIRED in the store (reads already
   // treat them as expired); returns how many. Called by the sweeper.
   std::size_t expire_lapsed();
-  // Shared store only: loads the counters, ACTIVE entries and admission settings other
-  // nodes wrote. Called by a timer (status answers and settings are at most one period
-  // stale).
+  // Shared store only: catches up with the counters, admissions, departures and admission
+  // settings other nodes wrote since the last refresh (or restore): its cost is that of the
+  // change, not of the number of ACTIVE entries. Called by a timer (status answers and
+  // settings are at most one period stale).
   void refresh();
   // In memory, no store access.
   [[nodiscard]] AdmissionState admission() const;
@@ -92,6 +93,7 @@ class QueueService final {
   // Held while admission settings are read (or written) and applied, so that a refresh
   // that read before a change never applies its older settings after the change.
   std::mutex admission_mutex_;
+  QueueCounters seen_;  // as of the last restore() or refresh(); guarded by admission_mutex_
   WaitingRoom room_;
 };
 

@@ -47,22 +47,22 @@ void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
   last_round_at_ = now;
 }
 
-void WaitingRoom::refresh(const QueueSnapshot& snapshot, Timestamp now,
-                          std::uint64_t departures_before_read) {
+void WaitingRoom::catch_up(const QueueChanges& changes, Timestamp now,
+                           std::uint64_t departures_before_read) {
   const std::lock_guard lock(mutex_);
-  advance_locked(snapshot.admitted_up_to);
-  std::erase_if(active_, [&](const auto& item) { return item.first <= snapshot.admitted_up_to; });
-  for (const auto& entry : snapshot.active) {
-    // Read before its user paid here: the snapshot still shows it ACTIVE.
+  advance_locked(changes.counters.admitted_up_to);
+  for (const auto& entry : changes.admitted) {
+    // Read before its user paid here: the changes still show it ACTIVE.
     if (const auto it = departed_.find(entry.number);
         it != departed_.end() && it->second > departures_before_read) {
       continue;
     }
     if (entry.expires_at) active_.emplace(entry.number, Active{entry.user, *entry.expires_at});
   }
-  // Departures before the read are in the snapshot (their entries are no longer ACTIVE).
+  for (const auto number : changes.left) active_.erase(number);
+  // Departures before the read are in the changes (their entries are no longer ACTIVE).
   std::erase_if(departed_, [&](const auto& item) { return item.second <= departures_before_read; });
-  extend_locked(snapshot.last_number, now);
+  extend_locked(changes.counters.last_number, now);
 }
 
 std::uint64_t WaitingRoom::departures() const {

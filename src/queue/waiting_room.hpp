@@ -69,13 +69,12 @@ class WaitingRoom final {
 
   void restore(const QueueSnapshot& snapshot, Timestamp now);
   // Catches up with a store that other processes write too: counters move forward only,
-  // and the ACTIVE entries become the snapshot's, except entries this process admitted
-  // after the snapshot was read (above its admitted_up_to) and entries that ended here
-  // after it was read. `departures_before_read`: departures() just before the snapshot
-  // was read.
-  void refresh(const QueueSnapshot& snapshot, Timestamp now, std::uint64_t departures_before_read);
-  // How many times on_left() ended entries here so far: read it before reading a snapshot
-  // for refresh(), so that a snapshot older than a departure does not bring it back.
+  // the entries admitted since become ACTIVE, except those that ended here after the
+  // changes were read, and the departures end their entries. `departures_before_read`:
+  // departures() just before the changes were read.
+  void catch_up(const QueueChanges& changes, Timestamp now, std::uint64_t departures_before_read);
+  // How many times on_left() ended entries here so far: read it before reading changes
+  // for catch_up(), so that changes older than a departure do not bring it back.
   [[nodiscard]] std::uint64_t departures() const;
   // A WAITING entry was committed. Idempotent; ignores entries already reached.
   void on_enqueued(std::int64_t number, Timestamp now);
@@ -120,8 +119,8 @@ class WaitingRoom final {
   Timestamp last_round_at_{};
   double observed_rate_;  // admissions per second while demand exceeded the budget
   std::uint64_t departures_ = 0;
-  // Entries on_left() ended, with the departure count that ended them, until a refresh
-  // whose snapshot was read after that departure (and so shows the entry ended).
+  // Entries on_left() ended, with the departure count that ended them, until a catch_up
+  // whose changes were read after that departure (and so show the entry ended).
   std::unordered_map<std::int64_t, std::uint64_t> departed_;
 };
 

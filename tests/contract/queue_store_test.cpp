@@ -235,6 +235,71 @@ TEST_P(QueueStore, ExpireActiveOfEndsOnlyThatUsersActiveEntries) {
   });
 }
 
+// The change sequence behind QueueService::refresh: departures wait unnumbered until the
+// admitter publishes them, each publication numbers only what is new, and a reader gets
+// exactly the departures and admissions between two counters it read.
+TEST_P(QueueStore, DeparturesArePublishedOnceAndReadBetweenChanges) {
+  std::vector<UserId> users;
+  std::vector<QueueEntry> entries;
+  for (int i = 0; i < 5; ++i) {
+    users.push_back(add_user());
+    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(users.back(), kT0); }));
+  }
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(entries[0].number, entries[3].number, kT0 + 10min);
+    tx.queue.set_admitted_up_to(entries[3].number);
+    return true;
+  });
+  const auto publish = [&](std::int64_t seq) {
+    return commit([&](store::Tx& tx) {
+      const auto published = tx.queue.publish_departures(seq);
+      if (published > 0) tx.queue.set_change_seq(seq);
+      return published;
+    });
+  };
+  EXPECT_EQ(publish(1), 0u);  // nothing left yet
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.counters(); }).change_seq, 0);
+
+  commit([&](store::Tx& tx) {
+    tx.queue.expire_active_of(users[0]);
+    tx.queue.expire_active_of(users[2]);
+    tx.queue.expire_active_of(users[4]);  // WAITING: not a departure
+    return true;
+  });
+  EXPECT_EQ(publish(1), 2u);
+  EXPECT_EQ(publish(2), 0u);  // each departure is published once
+  commit([&](store::Tx& tx) {
+    tx.queue.expire_active_of(users[1]);
+    return true;
+  });
+  EXPECT_EQ(publish(2), 1u);
+
+  query([&](store::Tx& tx) {
+    const auto counters = tx.queue.counters();
+    EXPECT_EQ(counters.change_seq, 2);
+    const auto sorted = [](std::vector<std::int64_t> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    EXPECT_EQ(sorted(tx.queue.left_between(0, 2)),
+              (std::vector<std::int64_t>{entries[0].number, entries[1].number, entries[2].number}));
+    EXPECT_EQ(sorted(tx.queue.left_between(0, 1)),
+              (std::vector<std::int64_t>{entries[0].number, entries[2].number}));
+    EXPECT_EQ(tx.queue.left_between(1, 2), std::vector<std::int64_t>{entries[1].number});
+    EXPECT_TRUE(tx.queue.left_between(2, 2).empty());
+    // Admitted above entries[0] and still ACTIVE: entries[3] alone (1 and 2 left).
+    const auto admitted = tx.queue.admitted_between(entries[0].number, entries[3].number, kT0);
+    EXPECT_EQ(numbers(admitted), std::vector<std::int64_t>{entries[3].number});
+    for (const auto& entry : admitted) {
+      EXPECT_EQ(entry.user, users[3]);
+      EXPECT_EQ(entry.expires_at, kT0 + 10min);
+    }
+    EXPECT_TRUE(tx.queue.admitted_between(entries[0].number, entries[3].number, kT0 + 10min)
+                    .empty());  // expired by then
+    return true;
+  });
+}
+
 TEST_P(QueueStore, ExpireLapsedEndsActiveEntriesWhoseTimeIsUp) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 4; ++i) {

@@ -323,6 +323,43 @@ TEST_F(ServicesTest, NodesSharingAStoreAdmitOnceInQueueOrder) {
   EXPECT_EQ(node_b.status(numbers[2]).status, QueueStatus::kActive);
 }
 
+// A payment on one node frees its ACTIVE slot on every node: the admitter publishes the
+// departure in its next round and each node's refresh reads it (and only what changed).
+TEST_F(ServicesTest, PaymentOnOneNodeFreesTheSlotOnEveryNode) {
+  const queue::WaitingRoomConfig one{.max_active = 1, .admit_rate = 100, .active_ttl = 600s};
+  queue::QueueService node_a{*db_, clock_, one, "node-a"};
+  queue::QueueService node_b{*db_, clock_, one, "node-b"};
+  payments::PaymentService pay_on_b{*db_, node_b, clock_};
+  node_a.restore();
+  node_b.restore();
+  std::vector<Fan> fans;
+  for (int i = 0; i < 2; ++i) {
+    const auto user = users_.sign_up("payer" + std::to_string(i), "correct horse").value();
+    fans.push_back({user.id, (i == 0 ? node_a : node_b).join(user.id).value().entry.number});
+  }
+  clock_.advance(1s);
+  ASSERT_EQ(node_a.admit(), 1u);
+  node_b.refresh();
+  ASSERT_EQ(node_b.status(fans[0].queue_number).status, QueueStatus::kActive);
+
+  const auto held = hold(fans[0], 3).value();
+  ASSERT_TRUE(balances_.charge(fans[0].id, Won{3000}, std::nullopt));
+  ASSERT_TRUE(pay_on_b.pay(fans[0].id, held.id, Won{3000}, std::nullopt));
+  EXPECT_EQ(node_b.status(fans[0].queue_number).status, QueueStatus::kExpired);  // at once
+  node_a.refresh();  // not published yet: node-a still counts the slot as taken
+  EXPECT_EQ(node_a.status(fans[0].queue_number).status, QueueStatus::kActive);
+
+  clock_.advance(1s);
+  EXPECT_EQ(node_a.admit(), 0u);  // publishes the departure, admits on the next read of it
+  node_a.refresh();
+  EXPECT_EQ(node_a.status(fans[0].queue_number).status, QueueStatus::kExpired);
+  EXPECT_EQ(node_a.admission().counts.active, 0u);
+  EXPECT_EQ(node_a.admit(), 1u);
+  node_b.refresh();
+  EXPECT_EQ(node_b.status(fans[1].queue_number).status, QueueStatus::kActive);
+  EXPECT_EQ(node_b.admission().counts.active, 1u);
+}
+
 TEST_F(ServicesTest, NodeShuttingDownHandsTheAdmitterLeaseOverAtOnce) {
   const queue::WaitingRoomConfig config{.max_active = 10, .admit_rate = 100, .active_ttl = 600s};
   queue::QueueService node_a{*db_, clock_, config, "node-a"};

@@ -152,7 +152,7 @@ TEST_F(WaitingRoomTest, EnqueueNoticeAfterAdmissionDoesNotReopenTheEntry) {
 TEST_F(WaitingRoomTest, RestoreBringsBackCountersAndActiveEntries) {
   const UserId user(Uuid::random());
   QueueSnapshot snapshot{
-      7, 12, {{7, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}};
+      7, 12, {{7, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}, 0};
   room_.restore(snapshot, clock_.now());
   EXPECT_EQ(room_.view(7, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(6, clock_.now()).status, QueueStatus::kExpired);
@@ -160,31 +160,54 @@ TEST_F(WaitingRoomTest, RestoreBringsBackCountersAndActiveEntries) {
   EXPECT_EQ(room_.counts().waiting, 5);
 }
 
-TEST_F(WaitingRoomTest, RefreshCatchesUpWithAdmissionsByAnotherNode) {
+TEST_F(WaitingRoomTest, CatchUpFollowsAdmissionsByAnotherNode) {
   enqueue(3);
   const UserId user(Uuid::random());
-  room_.refresh({2, 5, {{2, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}},
-                clock_.now(), room_.departures());
+  room_.catch_up(
+      {{2, 5, 0}, {{2, user, QueueStatus::kActive, clock_.now(), clock_.now() + 30s}}, {}},
+      clock_.now(), room_.departures());
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(5, clock_.now()).position, 3);
   EXPECT_EQ(room_.counts().last_number, 5);
 }
 
-TEST_F(WaitingRoomTest, StaleRefreshKeepsWhatThisNodeAdmittedSince) {
+TEST_F(WaitingRoomTest, CatchUpFollowsDeparturesOnAnotherNode) {
+  enqueue(3);
+  const UserId a(Uuid::random());
+  const UserId b(Uuid::random());
+  const auto until = clock_.now() + 60s;
+  room_.catch_up({{2, 3, 0},
+                  {{1, a, QueueStatus::kActive, clock_.now(), until},
+                   {2, b, QueueStatus::kActive, clock_.now(), until}},
+                  {}},
+                 clock_.now(), room_.departures());
+  ASSERT_EQ(room_.counts().active, 2u);
+  room_.catch_up({{2, 3, 1}, {}, {1}}, clock_.now(), room_.departures());  // a paid elsewhere
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.counts().active, 1u);
+  // Read again (a refresh that overlaps): nothing changes twice.
+  room_.catch_up({{2, 3, 1}, {}, {1}}, clock_.now(), room_.departures());
+  EXPECT_EQ(room_.counts().active, 1u);
+  EXPECT_EQ(room_.view(3, clock_.now()).position, 1);
+}
+
+TEST_F(WaitingRoomTest, StaleCatchUpKeepsWhatThisNodeAdmittedSince) {
   enqueue(2);
   clock_.advance(1s);
   ASSERT_EQ(admit_round(), 2u);
-  room_.refresh({0, 2, {}}, clock_.now(), room_.departures());  // read before the round committed
+  // Changes read before the round committed.
+  room_.catch_up({{0, 2, 0}, {}, {}}, clock_.now(), room_.departures());
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
   EXPECT_EQ(room_.counts().admitted_up_to, 2);
 }
 
-// A snapshot read before a payment here committed still shows the payer ACTIVE: applying
-// it after the payment must not bring the entry back (it read ACTIVE for up to a refresh
+// Changes read before a payment here committed still show the payer ACTIVE: applying them
+// after the payment must not bring the entry back (it read ACTIVE for up to a refresh
 // period on a shared store).
-TEST_F(WaitingRoomTest, StaleRefreshDoesNotBringBackAnEntryThatLeft) {
+TEST_F(WaitingRoomTest, StaleCatchUpDoesNotBringBackAnEntryThatLeft) {
   enqueue(2);
   clock_.advance(1s);
   ASSERT_GE(room_.admission_budget(clock_.now()), 2u);
@@ -195,12 +218,12 @@ TEST_F(WaitingRoomTest, StaleRefreshDoesNotBringBackAnEntryThatLeft) {
       {2, other, QueueStatus::kActive, clock_.now(), clock_.now() + 60s}};
   room_.on_admitted(active, 2, clock_.now());
   const auto before_read = room_.departures();
-  room_.on_left(payer);  // paid while the snapshot was being read
-  room_.refresh({2, 2, active}, clock_.now(), before_read);
+  room_.on_left(payer);  // paid while the changes were being read
+  room_.catch_up({{2, 2, 0}, active, {}}, clock_.now(), before_read);
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
   EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kActive);
-  // A snapshot read after the payment no longer lists it, and is applied as read.
-  room_.refresh({2, 2, {active[1]}}, clock_.now(), room_.departures());
+  // Changes read after the payment show its departure, and are applied as read.
+  room_.catch_up({{2, 2, 1}, {}, {1}}, clock_.now(), room_.departures());
   EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kExpired);
   EXPECT_EQ(room_.counts().active, 1u);
 }

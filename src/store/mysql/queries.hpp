@@ -108,8 +108,13 @@ inline constexpr Statement kActivateEntries{
     " WHERE status = 'WAITING' AND number BETWEEN ? AND ?"};
 inline constexpr Statement kExpireEntry{
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?"};
+// left_seq 0: a departure not yet published (kPublishDepartures numbers it).
 inline constexpr Statement kExpireActiveOfUser{
-    "UPDATE queue_entries SET status = 'EXPIRED' WHERE user_id = ? AND status = 'ACTIVE'"};
+    "UPDATE queue_entries SET status = 'EXPIRED', left_seq = 0"
+    " WHERE user_id = ? AND status = 'ACTIVE'"};
+inline constexpr Statement kPublishDepartures{
+    "UPDATE queue_entries SET left_seq = ? WHERE left_seq = 0"};
+inline constexpr Statement kSetChangeSeq{"UPDATE queue_state SET change_seq = ? WHERE id = 1"};
 inline constexpr Statement kExpireLapsedEntries{
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?"};
 inline constexpr Statement kSetAdmittedUpTo{
@@ -121,11 +126,18 @@ inline constexpr Statement kTakeLease{
 inline constexpr Statement kResignLease{
     "UPDATE queue_state SET leader = NULL, lease_until = 0 WHERE id = 1 AND leader = ?"};
 inline constexpr Statement kQueueCounters{
-    "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries)"
+    "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries), change_seq"
     " FROM queue_state WHERE id = 1"};
 inline constexpr Statement kActiveEntries{
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'ACTIVE' AND expires_at > ? ORDER BY number"};
+inline constexpr Statement kAdmittedBetween{
+    // after, up to, now
+    "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
+    " WHERE number > ? AND number <= ? AND status = 'ACTIVE' AND expires_at > ? ORDER BY number"};
+inline constexpr Statement kLeftBetween{
+    // after, up to
+    "SELECT number FROM queue_entries WHERE left_seq > ? AND left_seq <= ?"};
 
 // ConcertStore.
 inline constexpr Statement kInsertConcert{"INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)"};

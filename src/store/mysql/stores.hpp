@@ -42,12 +42,19 @@ class MysqlQueueStore final : public queue::QueueStore {
   void activate(std::int64_t first, std::int64_t last, Timestamp expires_at) override;
   void expire(std::int64_t number) override;
   void expire_active_of(UserId user) override;
+  std::size_t publish_departures(std::int64_t seq) override;
+  void set_change_seq(std::int64_t seq) override;
   std::size_t expire_lapsed(Timestamp now) override;
   void set_admitted_up_to(std::int64_t number) override;
   [[nodiscard]] bool try_lead(std::string_view node, Timestamp now, Timestamp lease_until) override;
   void resign(std::string_view node) override;
   [[nodiscard]] queue::QueueCounters counters() override;
   [[nodiscard]] queue::QueueSnapshot snapshot(Timestamp now) override;
+  [[nodiscard]] std::vector<queue::QueueEntry> admitted_between(std::int64_t after,
+                                                                std::int64_t up_to,
+                                                                Timestamp now) override;
+  [[nodiscard]] std::vector<std::int64_t> left_between(std::int64_t after,
+                                                       std::int64_t up_to) override;
 
  private:
   Connection& conn_;

@@ -71,8 +71,13 @@ inline constexpr Statement kActivateEntries{
     " WHERE status = 'WAITING' AND number BETWEEN ?1 AND ?2"};
 inline constexpr Statement kExpireEntry{
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE number = ?1"};
+// left_seq 0: a departure not yet published (kPublishDepartures numbers it).
 inline constexpr Statement kExpireActiveOfUser{
-    "UPDATE queue_entries SET status = 'EXPIRED' WHERE user_id = ?1 AND status = 'ACTIVE'"};
+    "UPDATE queue_entries SET status = 'EXPIRED', left_seq = 0"
+    " WHERE user_id = ?1 AND status = 'ACTIVE'"};
+inline constexpr Statement kPublishDepartures{
+    "UPDATE queue_entries SET left_seq = ?1 WHERE left_seq = 0"};
+inline constexpr Statement kSetChangeSeq{"UPDATE queue_state SET change_seq = ?1 WHERE id = 1"};
 inline constexpr Statement kExpireLapsedEntries{
     "UPDATE queue_entries SET status = 'EXPIRED' WHERE status = 'ACTIVE' AND expires_at <= ?1"};
 inline constexpr Statement kSetAdmittedUpTo{
@@ -87,10 +92,17 @@ inline constexpr Statement kResignLease{
 inline constexpr Statement kQueueCounters{
     "SELECT (SELECT admitted_up_to FROM queue_state WHERE id = 1),"
     " MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'queue_entries'), 0),"
-    "     COALESCE((SELECT MAX(number) FROM queue_entries), 0))"};
+    "     COALESCE((SELECT MAX(number) FROM queue_entries), 0)),"
+    " (SELECT change_seq FROM queue_state WHERE id = 1)"};
 inline constexpr Statement kActiveEntries{
     "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
     " WHERE status = 'ACTIVE' AND expires_at > ?1 ORDER BY number"};
+inline constexpr Statement kAdmittedBetween{
+    "SELECT number, user_id, status, created_at, expires_at FROM queue_entries"
+    " WHERE number > ?1 AND number <= ?2 AND status = 'ACTIVE' AND expires_at > ?3"
+    " ORDER BY number"};
+inline constexpr Statement kLeftBetween{
+    "SELECT number FROM queue_entries WHERE left_seq > ?1 AND left_seq <= ?2"};
 
 // ConcertStore.
 inline constexpr Statement kInsertConcert{

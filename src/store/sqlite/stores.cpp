@@ -184,6 +184,15 @@ void SqliteQueueStore::expire_active_of(UserId user) {
   conn_.query(q::kExpireActiveOfUser).bind(1, user).run();
 }
 
+std::size_t SqliteQueueStore::publish_departures(std::int64_t seq) {
+  conn_.query(q::kPublishDepartures).bind(1, seq).run();
+  return changed_rows(conn_);
+}
+
+void SqliteQueueStore::set_change_seq(std::int64_t seq) {
+  conn_.query(q::kSetChangeSeq).bind(1, seq).run();
+}
+
 std::size_t SqliteQueueStore::expire_lapsed(Timestamp now) {
   conn_.query(q::kExpireLapsedEntries).bind(1, now).run();
   return changed_rows(conn_);
@@ -205,17 +214,30 @@ void SqliteQueueStore::resign(std::string_view node) {
 queue::QueueCounters SqliteQueueStore::counters() {
   auto row = conn_.query(q::kQueueCounters);
   if (!row.step()) throw SqliteError(SQLITE_INTERNAL, "sqlite: queue_state is missing");
-  return {.admitted_up_to = row.int64(0), .last_number = row.int64(1)};
+  return {.admitted_up_to = row.int64(0), .last_number = row.int64(1), .change_seq = row.int64(2)};
 }
 
 queue::QueueSnapshot SqliteQueueStore::snapshot(Timestamp now) {
   const auto totals = counters();
-  queue::QueueSnapshot out{
-      .admitted_up_to = totals.admitted_up_to, .last_number = totals.last_number, .active = {}};
+  queue::QueueSnapshot out{.admitted_up_to = totals.admitted_up_to,
+                           .last_number = totals.last_number,
+                           .active = {},
+                           .change_seq = totals.change_seq};
   auto row = conn_.query(q::kActiveEntries);
   row.bind(1, now);
   while (row.step()) out.active.push_back(read_entry(row));
   return out;
+}
+
+std::vector<QueueEntry> SqliteQueueStore::admitted_between(std::int64_t after, std::int64_t up_to,
+                                                           Timestamp now) {
+  return collect(conn_.query(q::kAdmittedBetween).bind(1, after).bind(2, up_to).bind(3, now),
+                 read_entry);
+}
+
+std::vector<std::int64_t> SqliteQueueStore::left_between(std::int64_t after, std::int64_t up_to) {
+  return collect(conn_.query(q::kLeftBetween).bind(1, after).bind(2, up_to),
+                 [](const auto& row) { return row.int64(0); });
 }
 
 // ConcertStore
