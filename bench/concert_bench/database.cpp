@@ -34,11 +34,12 @@ SqlDatabase::SqlDatabase(const std::string& url) {
     if (url.starts_with("mysql://")) {
 #ifdef CONCERTD_WITH_MYSQL
       std::string why;
-      const auto endpoint = store::mysql::parse_url(url, &why);
-      if (!endpoint) throw std::runtime_error(why);
-      // Long timeouts: seeding a million rows and checking them take a while.
+      const auto servers = store::mysql::parse_url(url, &why);
+      if (!servers) throw std::runtime_error(why);
+      // Long timeouts: seeding a million rows and checking them take a while. The first
+      // server of a list: seeding and checks run where the cluster's data is.
       conn_ = std::make_unique<store::mysql::Connection>(
-          *endpoint,
+          servers->front(),
           store::mysql::Timeouts{.read = std::chrono::seconds(600),
                                  .write = std::chrono::seconds(600)},
           std::chrono::seconds(60));

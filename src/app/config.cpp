@@ -39,7 +39,7 @@ constexpr Flag kFlags[] = {
     {"--listen", "CONCERT_LISTEN", "HOST:PORT to serve on",
      [](const Config& c) { return c.listen_host + ":" + std::to_string(c.listen_port); }},
     {"--database", "CONCERT_DATABASE",
-     "sqlite:PATH (embedded, one node) or mysql://USER:PASS@HOST:PORT/DB",
+     "sqlite:PATH (embedded, one node) or mysql://USER:PASS@HOST:PORT[,HOST:PORT...]/DB",
      [](const Config& c) { return c.database_url; }},
     {"--jwt-secret", "CONCERT_JWT_SECRET",
      "HS256 key for every token (default: generated once, kept in the database)"},

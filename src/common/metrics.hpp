@@ -98,6 +98,8 @@ struct Registry {
   Counter retries_deadlock;
   Counter retries_lock_wait;
   Counter retries_lost_race;
+  // MariaDB: new connections that went to another server of the URL's list than the last.
+  Counter database_failovers;
   // Requests answered 503 because the database was unavailable (either store).
   Counter store_unavailable;
   // Abuse limits: requests answered 429 RATE_LIMITED, and connections refused with 503

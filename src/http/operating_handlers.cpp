@@ -101,6 +101,9 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
              m.retries_lock_wait.value());
   ex::sample(out, "concertd_store_retries_total", R"(reason="lost_race")",
              m.retries_lost_race.value());
+  counter(out, "concertd_store_failovers_total",
+          "New database connections that went to the next server of --database (MariaDB)",
+          m.database_failovers);
   counter(out, "concertd_store_unavailable_total",
           "Requests answered 503 because the database was unavailable", m.store_unavailable);
   counter(out, "concertd_rate_limited_total", "Requests answered 429 RATE_LIMITED", m.rate_limited);

@@ -4,13 +4,19 @@
 // races run again, and connections that go away.
 #include <mysql.h>
 
+#include <array>
 #include <atomic>
 #include <barrier>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <cstdlib>
 #include <latch>
 #include <random>
 #include <thread>
 
+#include "common/metrics.hpp"
 #include "contract/store_contract.hpp"
 #include "store/audit.hpp"
 #include "store/migration.hpp"
@@ -38,11 +44,12 @@ std::string with_database(const std::string& dsn, const std::string& database) {
 class RawMysql final {
  public:
   explicit RawMysql(const std::string& url) : conn_(mysql_init(nullptr)) {
-    const auto endpoint = store::mysql::parse_url(url);
-    if (!endpoint) {
+    const auto servers = store::mysql::parse_url(url);
+    if (!servers) {
       ADD_FAILURE() << "bad DSN";
       return;
     }
+    const auto* endpoint = &servers->front();
     const unsigned protocol = MYSQL_PROTOCOL_TCP;
     mysql_options(conn_, MYSQL_OPT_PROTOCOL, &protocol);
     if (mysql_real_connect(conn_, endpoint->host.c_str(), endpoint->user.c_str(),
@@ -248,8 +255,9 @@ TEST_F(MysqlDatabaseTest, OpenOfANewerSchemaFails) {
 }
 
 TEST_F(MysqlDatabaseTest, OpenWithAWrongPasswordFailsWithOneLineWithoutThePassword) {
-  auto endpoint = store::mysql::parse_url(database().url());
-  ASSERT_TRUE(endpoint);
+  const auto servers = store::mysql::parse_url(database().url());
+  ASSERT_TRUE(servers);
+  const auto* endpoint = &servers->front();
   const std::string url = "mysql://" + endpoint->user + ":never-shown-secret@" + endpoint->host +
                           ":" + std::to_string(endpoint->port) + "/" + endpoint->database;
   expect_one_line_open_error(url, "cannot open database mysql://" + endpoint->user + "@");
@@ -276,16 +284,52 @@ TEST(MysqlDatabase, OpenOfAMalformedUrlFails) {
 }
 
 TEST(MysqlUrl, PartsArePercentDecodedAndThePortDefaults) {
-  const auto endpoint = store::mysql::parse_url("mysql://us%40er:p%3Ass%2Fw@db.example:3307/shop");
-  ASSERT_TRUE(endpoint);
-  EXPECT_EQ(endpoint->user, "us@er");
-  EXPECT_EQ(endpoint->password, "p:ss/w");
-  EXPECT_EQ(endpoint->host, "db.example");
-  EXPECT_EQ(endpoint->port, 3307);
-  EXPECT_EQ(endpoint->database, "shop");
-  EXPECT_EQ(endpoint->redacted(), "mysql://us@er@db.example:3307/shop");
-  EXPECT_EQ(store::mysql::parse_url("mysql://u:p@[::1]/d")->host, "::1");
-  EXPECT_EQ(store::mysql::parse_url("mysql://u:p@10.0.0.2/d")->port, 3306);
+  const auto servers = store::mysql::parse_url("mysql://us%40er:p%3Ass%2Fw@db.example:3307/shop");
+  ASSERT_TRUE(servers);
+  ASSERT_EQ(servers->size(), 1u);
+  const auto& endpoint = servers->front();
+  EXPECT_EQ(endpoint.user, "us@er");
+  EXPECT_EQ(endpoint.password, "p:ss/w");
+  EXPECT_EQ(endpoint.host, "db.example");
+  EXPECT_EQ(endpoint.port, 3307);
+  EXPECT_EQ(endpoint.database, "shop");
+  EXPECT_EQ(endpoint.redacted(), "mysql://us@er@db.example:3307/shop");
+  EXPECT_EQ(store::mysql::parse_url("mysql://u:p@[::1]/d")->front().host, "::1");
+  EXPECT_EQ(store::mysql::parse_url("mysql://u:p@10.0.0.2/d")->front().port, 3306);
+}
+
+TEST(MysqlUrl, SeveralServersShareTheUserPasswordAndDatabase) {
+  const auto servers =
+      store::mysql::parse_url("mysql://app:p%2Cw@db1:3307,10.0.0.2,[fd00::3]:3309/shop");
+  ASSERT_TRUE(servers);
+  ASSERT_EQ(servers->size(), 3u);
+  EXPECT_EQ((*servers)[0].host, "db1");
+  EXPECT_EQ((*servers)[0].port, 3307);
+  EXPECT_EQ((*servers)[1].host, "10.0.0.2");
+  EXPECT_EQ((*servers)[1].port, 3306);
+  EXPECT_EQ((*servers)[2].host, "fd00::3");
+  EXPECT_EQ((*servers)[2].port, 3309);
+  for (const auto& server : *servers) {
+    EXPECT_EQ(server.user, "app");
+    EXPECT_EQ(server.password, "p,w");
+    EXPECT_EQ(server.database, "shop");
+  }
+  EXPECT_EQ(store::mysql::redacted(*servers),
+            "mysql://app@db1:3307,10.0.0.2:3306,[fd00::3]:3309/shop");
+}
+
+TEST(MysqlUrl, AListWithAnEmptyOrBadServerIsRefusedWithoutThePassword) {
+  std::string many = "mysql://u:never-shown-secret@h0";
+  for (int i = 1; i <= 16; ++i) many += ",h" + std::to_string(i);
+  for (const std::string& url : std::vector<std::string>{
+           "mysql://u:never-shown-secret@h1,/db", "mysql://u:never-shown-secret@,h2/db",
+           "mysql://u:never-shown-secret@h1,,h3/db", "mysql://u:never-shown-secret@h1,h2:0/db",
+           "mysql://u:never-shown-secret@h1,h2:x/db", many + "/db"}) {
+    std::string why;
+    EXPECT_FALSE(store::mysql::parse_url(url, &why)) << url;
+    EXPECT_FALSE(why.empty()) << url;
+    EXPECT_EQ(why.find("never-shown-secret"), std::string::npos) << why;
+  }
 }
 
 TEST_F(MysqlDatabaseTest, DeadlockedWritesAreRunAgainAndBothCommit) {
@@ -512,6 +556,113 @@ TEST_F(MysqlDatabaseTest, PooledConnectionsThatWereKilledAreReplaced) {
       store::write(*db, [&](store::Tx& tx) { return tx.ledger.credit(alice, Won{5}, kT0); }));
   EXPECT_EQ(balance(*db, alice), Won{5});
   EXPECT_TRUE(db->ready());
+}
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// A TCP relay on 127.0.0.1 to one server: a server the test can take away. stop() closes
+// the listener and every relayed connection, as a host that died would.
+class TcpRelay final {
+ public:
+  explicit TcpRelay(const store::mysql::Endpoint& target)
+      : target_(net::ip::make_address(target.host), target.port),
+        acceptor_(ioc_, {net::ip::address_v4::loopback(), 0}) {
+    accept();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  TcpRelay(const TcpRelay&) = delete;
+  TcpRelay& operator=(const TcpRelay&) = delete;
+  ~TcpRelay() { stop(); }
+
+  [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  [[nodiscard]] int accepted() const { return accepted_; }
+  void stop() {
+    if (!thread_.joinable()) return;
+    ioc_.stop();
+    thread_.join();
+    acceptor_.close();
+    for (const auto& pair : pairs_) {  // the stopped handlers still own them: close them here
+      pair->client.close();
+      pair->server.close();
+    }
+  }
+
+ private:
+  struct Pair {
+    explicit Pair(tcp::socket c) : client(std::move(c)), server(client.get_executor()) {}
+    tcp::socket client;
+    tcp::socket server;
+    std::array<char, 16384> up{};
+    std::array<char, 16384> down{};
+  };
+
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket client) {
+      if (ec) return;
+      ++accepted_;
+      auto pair = std::make_shared<Pair>(std::move(client));
+      pairs_.push_back(pair);
+      pair->server.async_connect(target_, [pair](boost::system::error_code connect_ec) {
+        if (connect_ec) return;
+        pump(pair, pair->client, pair->server, pair->up);
+        pump(pair, pair->server, pair->client, pair->down);
+      });
+      accept();
+    });
+  }
+
+  static void pump(const std::shared_ptr<Pair>& pair, tcp::socket& from, tcp::socket& to,
+                   std::array<char, 16384>& buffer) {
+    from.async_read_some(net::buffer(buffer),
+                         [pair, &from, &to, &buffer](boost::system::error_code ec, std::size_t n) {
+                           if (ec) {
+                             to.close();
+                             return;
+                           }
+                           net::async_write(to, net::buffer(buffer.data(), n),
+                                            [pair, &from, &to, &buffer](
+                                                boost::system::error_code write_ec, std::size_t) {
+                                              if (!write_ec) pump(pair, from, to, buffer);
+                                            });
+                         });
+  }
+
+  net::io_context ioc_;
+  tcp::endpoint target_;
+  tcp::acceptor acceptor_;
+  std::vector<std::shared_ptr<Pair>> pairs_;  // touched by the relay's thread only, until stop
+  std::atomic<int> accepted_ = 0;
+  std::thread thread_;
+};
+
+// A URL listing several servers (the nodes of one cluster): a server that refuses is passed
+// over, and when the one in use is lost the next calls go to the next server in the list.
+// Here one MariaDB stands in for all of them: a dead port, a relay the test takes away, and
+// the server itself.
+TEST_F(MysqlDatabaseTest, AServerThatRefusesIsPassedOverAndALostOneFailsOverToTheNext) {
+  const auto direct = store::mysql::parse_url(database().url())->front();
+  TcpRelay relay(direct);
+  const std::string url = "mysql://" + direct.user + ":" + direct.password + "@127.0.0.1:1," +
+                          "127.0.0.1:" + std::to_string(relay.port()) + "," + direct.host + ":" +
+                          std::to_string(direct.port) + "/" + direct.database;
+  auto& failovers = metrics::registry().database_failovers;
+  const auto before = failovers.value();
+  auto db = MysqlDatabase::open(url);
+  const auto alice = add_user(*db, "alice");
+  EXPECT_GE(relay.accepted(), 1);
+  EXPECT_EQ(failovers.value(), before + 1);  // past 127.0.0.1:1, to the relay
+
+  relay.stop();  // the server in use is lost, with every connection to it
+  // The pooled connection is found dead before anything runs on it and replaced: the
+  // next server in the list answers.
+  const auto bob = add_user(*db, "bob");
+  EXPECT_EQ(failovers.value(), before + 2);
+  EXPECT_EQ(balance(*db, alice), Won{0});
+  EXPECT_EQ(balance(*db, bob), Won{0});
+  // And it stays there: no more failovers while that server answers.
+  for (int i = 0; i < 5; ++i) (void)add_user(*db, "carol" + std::to_string(i));
+  EXPECT_EQ(failovers.value(), before + 2);
 }
 
 TEST_F(MysqlDatabaseTest, ConnectionLostInsideAWriteIsUnavailableAndKeepsNothing) {

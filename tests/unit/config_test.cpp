@@ -106,13 +106,17 @@ TEST(CommandLine, MysqlUrlIsAccepted) {
   const auto from_env =
       std::get<Config>(parse({}, {{"CONCERT_DATABASE", "mysql://app:pw@db.internal/shop"}}));
   EXPECT_EQ(from_env.database_url, "mysql://app:pw@db.internal/shop");
+  const auto cluster = parse({"--database", "mysql://u:pw@g1:3306,g2:3306,g3/db"});
+  ASSERT_TRUE(std::holds_alternative<Config>(cluster));
+  EXPECT_EQ(std::get<Config>(cluster).database_url, "mysql://u:pw@g1:3306,g2:3306,g3/db");
 }
 
 TEST(CommandLine, MalformedMysqlUrlIsBadUsageThatHidesThePassword) {
   for (const char* url :
        {"mysql://", "mysql://db.internal/shop", "mysql://u:s3cret-pw@h:99999/db",
         "mysql://u:s3cret-pw@h:0/db", "mysql://u:s3cret-pw@h:1/", "mysql://u:s3cret-pw@h/a/b",
-        "mysql://u:s3cret-pw@h/db?ssl=1", "mysql://u:s3cret-pw@/db"}) {
+        "mysql://u:s3cret-pw@h/db?ssl=1", "mysql://u:s3cret-pw@/db", "mysql://u:s3cret-pw@h1,/db",
+        "mysql://u:s3cret-pw@h1,h2:99999/db"}) {
     const auto parsed = parse({"--database", url});
     ASSERT_TRUE(std::holds_alternative<BadUsage>(parsed)) << url;
     const auto& message = std::get<BadUsage>(parsed).message;
@@ -130,6 +134,7 @@ TEST(CommandLine, DatabaseUrlsAreShownWithoutTheirPassword) {
   EXPECT_EQ(redact_database_url("mysql://u:a@b@h/db"), "mysql://u:***@h/db");
   EXPECT_EQ(redact_database_url("postgres://u:s3cret@h/db"), "postgres://u:***@h/db");
   EXPECT_EQ(redact_database_url("mysql://u@h:1/db"), "mysql://u@h:1/db");
+  EXPECT_EQ(redact_database_url("mysql://u:s3cret@h1:1,h2:2/db"), "mysql://u:***@h1:1,h2:2/db");
   EXPECT_EQ(redact_database_url("sqlite:/var/lib/x@y:z.db"), "sqlite:/var/lib/x@y:z.db");
 }
 

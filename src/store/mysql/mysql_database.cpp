@@ -33,6 +33,29 @@ std::string reason(const std::exception& e) {
   return std::string(what);
 }
 
+// A T (a Connection or a Session) of the first of `servers` that answers, trying each
+// once from `current` on; `current` becomes the one that answered. The last failure when
+// none does.
+template <class T>
+std::unique_ptr<T> connect_first(const std::vector<Endpoint>& servers,
+                                 std::atomic<std::size_t>& current, const Timeouts& timeouts,
+                                 std::chrono::seconds lock_wait) {
+  const std::size_t first = current.load();
+  for (std::size_t i = 0;; ++i) {
+    const std::size_t at = (first + i) % servers.size();
+    try {
+      auto connected = std::make_unique<T>(servers[at], timeouts, lock_wait);
+      if (at != first) {
+        current.store(at);
+        metrics::registry().database_failovers.add();
+      }
+      return connected;
+    } catch (const StoreUnavailable&) {
+      if (i + 1 == servers.size()) throw;
+    }
+  }
+}
+
 bool blank_or_comment(std::string_view statement) {
   while (!statement.empty()) {
     const auto end = statement.find('\n');
@@ -183,25 +206,26 @@ class MysqlDatabase::Lease final {
 
 std::unique_ptr<MysqlDatabase> MysqlDatabase::open(const std::string& url, Options options) {
   std::string why;
-  auto endpoint = parse_url(url, &why);
-  if (!endpoint) throw std::runtime_error("bad database URL: " + why);
+  auto servers = parse_url(url, &why);
+  if (!servers) throw std::runtime_error("bad database URL: " + why);
   options.max_connections = std::max<std::size_t>(options.max_connections, 1);
   options.max_attempts = std::max(options.max_attempts, 1);
-  const std::string where = endpoint->redacted();
+  const std::string where = redacted(*servers);
+  std::atomic<std::size_t> current = 0;
   {
     std::unique_ptr<Connection> conn;
     try {
-      conn = std::make_unique<Connection>(*endpoint,
-                                          Timeouts{.connect = options.connect_timeout,
-                                                   .read = kMigrationReadTimeout,
-                                                   .write = options.write_timeout},
-                                          options.lock_wait_timeout);
+      conn = connect_first<Connection>(*servers, current,
+                                       Timeouts{.connect = options.connect_timeout,
+                                                .read = kMigrationReadTimeout,
+                                                .write = options.write_timeout},
+                                       options.lock_wait_timeout);
     } catch (const StoreUnavailable& e) {
       throw std::runtime_error("cannot open database " + where + ": " + reason(e));
     }
     migrate(*conn, where);
   }
-  std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(std::move(*endpoint), options));
+  std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(std::move(*servers), current, options));
   try {
     bool reused = false;  // fail now rather than on the first call
     db->checkin(db->checkout(Isolation::kReadCommitted, reused));
@@ -211,17 +235,17 @@ std::unique_ptr<MysqlDatabase> MysqlDatabase::open(const std::string& url, Optio
   return db;
 }
 
-MysqlDatabase::MysqlDatabase(Endpoint endpoint, Options options)
-    : endpoint_(std::move(endpoint)), options_(options) {}
+MysqlDatabase::MysqlDatabase(std::vector<Endpoint> servers, std::size_t current, Options options)
+    : servers_(std::move(servers)), options_(options), current_(current) {}
 
 MysqlDatabase::~MysqlDatabase() = default;
 
 std::unique_ptr<Session> MysqlDatabase::connect() const {
-  return std::make_unique<Session>(endpoint_,
-                                   Timeouts{.connect = options_.connect_timeout,
-                                            .read = options_.read_timeout,
-                                            .write = options_.write_timeout},
-                                   options_.lock_wait_timeout);
+  return connect_first<Session>(servers_, current_,
+                                Timeouts{.connect = options_.connect_timeout,
+                                         .read = options_.read_timeout,
+                                         .write = options_.write_timeout},
+                                options_.lock_wait_timeout);
 }
 
 std::unique_ptr<Session> MysqlDatabase::checkout(Isolation isolation, bool& reused) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -55,12 +56,19 @@ struct Options {
 // read() and audit() run in a READ ONLY transaction at REPEATABLE READ WITH CONSISTENT
 // SNAPSHOT, so they see one snapshot of committed data.
 //
+// A URL may list several servers, the nodes of one cluster (e.g. Galera): every new
+// connection goes to the server the last one reached, and when that server cannot be
+// reached the next one in the list is tried, then the next, each once per connection.
+// A connection lost with its server fails its call (503) as above; the next ones open on
+// the next server, so a node fails over within a connect timeout and stays there (no
+// writes spread over several servers at once) until that server is lost in turn.
+//
 // Thread-safe. Each call uses one connection on the calling thread. Destroying the
 // store closes its connections; no call may be in progress.
 class MysqlDatabase final : public Database {
  public:
-  // Connects to `url` (mysql://USER:PASS@HOST:PORT/DB) and applies pending migrations
-  // under GET_LOCK, so that nodes starting at once migrate exactly once. Throws
+  // Connects to `url` (mysql://USER:PASS@HOST:PORT[,HOST:PORT...]/DB) and applies pending
+  // migrations under GET_LOCK, so that nodes starting at once migrate exactly once. Throws
   // std::runtime_error with a one-line message (no SQL, no password) when the URL is
   // malformed or the database cannot be reached, logged into or migrated, or was
   // migrated by a newer build.
@@ -87,7 +95,7 @@ class MysqlDatabase final : public Database {
   // be gone (e.g. the server restarted while it was idle) is replaced by a new one once.
   [[nodiscard]] std::unique_ptr<Lease> begin(Isolation isolation, const Statement& start);
 
-  MysqlDatabase(Endpoint endpoint, Options options);
+  MysqlDatabase(std::vector<Endpoint> servers, std::size_t current, Options options);
 
   [[nodiscard]] std::unique_ptr<Session> connect() const;
   // An idle session, preferring one at `isolation`, or a new one while under the limit.
@@ -96,8 +104,10 @@ class MysqlDatabase final : public Database {
   // Closes every idle session: after one connection was lost, the others likely are too.
   void discard_idle();
 
-  const Endpoint endpoint_;
+  const std::vector<Endpoint> servers_;
   const Options options_;
+  // The server the last new connection reached: where the next one goes first.
+  mutable std::atomic<std::size_t> current_;
 
   std::mutex pool_mutex_;
   std::condition_variable pool_cv_;

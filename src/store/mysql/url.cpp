@@ -6,7 +6,7 @@
 namespace concertd::store::mysql {
 namespace {
 
-std::optional<Endpoint> fail(std::string* why, std::string reason) {
+std::nullopt_t fail(std::string* why, std::string reason) {
   if (why != nullptr) *why = std::move(reason);
   return std::nullopt;
 }
@@ -24,13 +24,22 @@ bool valid_database(std::string_view name) {
 
 }  // namespace
 
-std::string Endpoint::redacted() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return "mysql://" + user + "@" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) +
-         "/" + database;
+std::string Endpoint::redacted() const { return mysql::redacted({*this}); }
+
+std::string redacted(const std::vector<Endpoint>& servers) {
+  std::string out = "mysql://" + (servers.empty() ? "" : servers.front().user) + "@";
+  for (const auto& server : servers) {
+    const bool v6 = server.host.find(':') != std::string::npos;
+    if (&server != &servers.front()) out += ',';
+    out += (v6 ? "[" + server.host + "]" : server.host) + ":" + std::to_string(server.port);
+  }
+  return out + "/" + (servers.empty() ? "" : servers.front().database);
 }
 
-std::optional<Endpoint> parse_url(std::string_view url, std::string* why) {
+namespace {
+
+// One server: mysql://USER:PASS@HOST[:PORT]/DB.
+std::optional<Endpoint> parse_one(std::string_view url, std::string* why) {
   constexpr std::string_view kShape = "expected mysql://USER:PASS@HOST:PORT/DB";
   const auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return fail(why, std::string(kShape));
@@ -68,6 +77,43 @@ std::optional<Endpoint> parse_url(std::string_view url, std::string* why) {
   out.database = path.substr(1);
   if (!valid_database(out.database)) {
     return fail(why, "DB must be 1-64 characters of letters, digits, '_', '$', '-'");
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<Endpoint>> parse_url(std::string_view url, std::string* why) {
+  // The servers are the authority's host list: after the last '@' before the path. Each
+  // is parsed as the URL of that server alone, so that every rule above holds for each.
+  const auto scheme_end = url.find("://");
+  const auto path = url.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3);
+  const auto at = url.substr(0, path).rfind('@');
+  std::vector<std::string_view> hosts;
+  if (scheme_end == std::string_view::npos || path == std::string_view::npos ||
+      at == std::string_view::npos || at < scheme_end) {
+    hosts.push_back({});  // parse_one says what is missing
+  } else {
+    for (auto list = url.substr(at + 1, path - at - 1);;) {
+      const auto comma = list.find(',');
+      hosts.push_back(list.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+  if (hosts.size() > kMaxServers) {
+    return fail(why, "at most " + std::to_string(kMaxServers) + " servers");
+  }
+  std::vector<Endpoint> out;
+  for (const auto host : hosts) {
+    if (hosts.size() > 1 && host.empty()) return fail(why, "an empty HOST in the list");
+    const auto one = hosts.size() == 1
+                         ? parse_one(url, why)
+                         : parse_one(std::string(url.substr(0, at + 1)) + std::string(host) +
+                                         std::string(url.substr(path)),
+                                     why);
+    if (!one) return std::nullopt;
+    out.push_back(*one);
   }
   return out;
 }

@@ -1,13 +1,15 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace concertd::store::mysql {
 
-// Where and as whom to connect, from mysql://USER:PASS@HOST:PORT/DB.
+// Where and as whom to connect to one server, from mysql://USER:PASS@HOST:PORT/DB.
 struct Endpoint {
   std::string user;
   std::string password;  // never shown: see redacted()
@@ -19,9 +21,18 @@ struct Endpoint {
   [[nodiscard]] std::string redacted() const;
 };
 
-// Parses mysql://USER:PASS@HOST[:PORT]/DB (user and password percent-decoded; the port
-// defaults to 3306). No query or fragment. On failure, nullopt and a one-line reason in
-// `why` that does not contain the password.
-[[nodiscard]] std::optional<Endpoint> parse_url(std::string_view url, std::string* why = nullptr);
+// The most servers one URL may list.
+inline constexpr std::size_t kMaxServers = 16;
+
+// Parses mysql://USER:PASS@HOST[:PORT][,HOST[:PORT]...]/DB (user and password
+// percent-decoded; each port defaults to 3306): one Endpoint per server listed, in the
+// order given, all with the same user, password and database (the nodes of one cluster,
+// e.g. Galera, which a node tries in turn: MysqlDatabase). No query or fragment. On failure,
+// nullopt and a one-line reason in `why` that does not contain the password.
+[[nodiscard]] std::optional<std::vector<Endpoint>> parse_url(std::string_view url,
+                                                             std::string* why = nullptr);
+
+// "mysql://USER@HOST:PORT,HOST:PORT/DB": the servers for messages and logs.
+[[nodiscard]] std::string redacted(const std::vector<Endpoint>& servers);
 
 }  // namespace concertd::store::mysql
