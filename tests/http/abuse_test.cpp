@@ -132,7 +132,7 @@ TEST_P(Lockout, FailedLoginsLockTheAccountOnEveryNode) {
   const auto args = on_store({.extra_args = {"--login-lockout", "2"}});
   ServerProcess first(args);
   std::optional<ServerProcess> second;
-  if (GetParam() == Store::kMariaDb) second.emplace(args);
+  if (is_shared(GetParam())) second.emplace(args);
   const auto a = make_account(first.endpoint());
   {
     HttpClient http(first.port());

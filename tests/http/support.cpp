@@ -927,9 +927,11 @@ namespace {
 struct MysqlDsn {
   std::string user, password, host, database;
   unsigned port = 3306;
+  std::string servers;  // HOST:PORT[,HOST:PORT...] as the DSN lists them; host:port is the first
 };
 
-// mysql://USER:PASS@HOST:PORT/DB (no escapes: the test server's credentials are hex).
+// mysql://USER:PASS@HOST:PORT[,HOST:PORT...]/DB (no escapes: the test server's credentials
+// are hex).
 MysqlDsn parse_mysql_dsn(std::string_view dsn) {
   constexpr std::string_view kScheme = "mysql://";
   const auto fail = [&] { return std::runtime_error("bad MySQL DSN: " + std::string(dsn)); };
@@ -943,7 +945,8 @@ MysqlDsn parse_mysql_dsn(std::string_view dsn) {
   const auto colon = creds.find(':');
   out.user = std::string(creds.substr(0, colon));
   if (colon != std::string_view::npos) out.password = std::string(creds.substr(colon + 1));
-  const auto hostport = dsn.substr(at + 1, slash - at - 1);
+  out.servers = std::string(dsn.substr(at + 1, slash - at - 1));
+  const auto hostport = std::string_view(out.servers).substr(0, out.servers.find(','));
   const auto pc = hostport.rfind(':');
   out.host = std::string(hostport.substr(0, pc));
   if (pc != std::string_view::npos) {
@@ -1021,8 +1024,7 @@ TestDatabase::TestDatabase(std::string server_dsn) : server_dsn_(std::move(serve
     throw;
   }
   mysql_close(m);
-  url_ = "mysql://" + dsn.user + ":" + dsn.password + "@" + dsn.host + ":" +
-         std::to_string(dsn.port) + "/" + name_;
+  url_ = "mysql://" + dsn.user + ":" + dsn.password + "@" + dsn.servers + "/" + name_;
 #else
   throw std::runtime_error("built without CONCERTD_WITH_MYSQL");
 #endif
@@ -1228,7 +1230,17 @@ void expect_invariants(const DatabaseUrl& database) {
 
 // Tests over every store
 
-const char* store_name(Store store) { return store == Store::kSqlite ? "Sqlite" : "MariaDb"; }
+const char* store_name(Store store) {
+  switch (store) {
+    case Store::kSqlite:
+      return "Sqlite";
+    case Store::kMariaDb:
+      return "MariaDb";
+    case Store::kGalera:
+      return "Galera";
+  }
+  return "?";
+}
 
 void PrintTo(Store store, std::ostream* os) { *os << store_name(store); }
 
@@ -1237,11 +1249,18 @@ std::string store_param_name(const ::testing::TestParamInfo<Store>& info) {
 }
 
 void OnEveryStore::SetUp() {
+  if (GetParam() == Store::kSqlite) return;
+  std::string why;
+  if (!mysql_available(why)) GTEST_SKIP() << why;
   if (GetParam() == Store::kMariaDb) {
-    std::string why;
-    if (!mysql_available(why)) GTEST_SKIP() << why;
     database_.emplace();
+    return;
   }
+  const char* galera = std::getenv("CONCERTD_TEST_GALERA_DSN");
+  if (galera == nullptr || *galera == '\0') {
+    GTEST_SKIP() << "CONCERTD_TEST_GALERA_DSN is not set (scripts/test starts a Galera cluster)";
+  }
+  database_.emplace(galera);
 }
 
 ServerOptions OnEveryStore::on_store(ServerOptions options) const {

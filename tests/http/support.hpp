@@ -436,16 +436,21 @@ void expect_invariants(const DatabaseUrl& database);
 
 // Tests over every store
 
-enum class Store { kSqlite, kMariaDb };
+// kGalera: the MariaDB store on a three-node Galera cluster, through a --database URL that
+// lists the three servers (CONCERTD_TEST_GALERA_DSN, scripts/galera-test-cluster).
+enum class Store { kSqlite, kMariaDb, kGalera };
 
 [[nodiscard]] const char* store_name(Store store);
+// Whether several concertd processes may share the store.
+[[nodiscard]] constexpr bool is_shared(Store store) { return store != Store::kSqlite; }
 void PrintTo(Store store, std::ostream* os);
 [[nodiscard]] std::string store_param_name(const ::testing::TestParamInfo<Store>& info);
 
-// A test that runs once against a concertd on SQLite and once on MariaDB: derive a suite
+// A test that runs against a concertd on SQLite, on MariaDB and on Galera: derive a suite
 // from it, start servers with on_store(...) and instantiate with CONCERTD_ON_EVERY_STORE.
-// On SQLite each server gets a fresh file; on MariaDB each test a fresh database that all
-// its servers share (skipped when mysql_available() is false).
+// On SQLite each server gets a fresh file; on MariaDB and Galera each test a fresh database
+// that all its servers share (skipped when mysql_available() is false, or for Galera when
+// CONCERTD_TEST_GALERA_DSN is not set).
 class OnEveryStore : public ::testing::TestWithParam<Store> {
  protected:
   void SetUp() override;
@@ -456,10 +461,11 @@ class OnEveryStore : public ::testing::TestWithParam<Store> {
   std::optional<TestDatabase> database_;
 };
 
-#define CONCERTD_ON_EVERY_STORE(suite)                                                        \
-  INSTANTIATE_TEST_SUITE_P(                                                                   \
-      Stores, suite,                                                                          \
-      ::testing::Values(::concertd::test::Store::kSqlite, ::concertd::test::Store::kMariaDb), \
+#define CONCERTD_ON_EVERY_STORE(suite)                                                       \
+  INSTANTIATE_TEST_SUITE_P(                                                                  \
+      Stores, suite,                                                                         \
+      ::testing::Values(::concertd::test::Store::kSqlite, ::concertd::test::Store::kMariaDb, \
+                        ::concertd::test::Store::kGalera),                                   \
       ::concertd::test::store_param_name)
 
 // Load

@@ -101,6 +101,21 @@ void release_migration_lock(Connection& conn) noexcept {
   }
 }
 
+// Queue numbers are AUTO_INCREMENT values and a queue position is the distance between two
+// of them: a server that spaces them (Galera's wsrep_auto_increment_control spaces them by
+// the cluster size, whatever a session asks for) would show every fan that many times as
+// far back. Refused at startup, with the setting to change.
+void require_consecutive_numbers(Connection& conn, const std::string& where) {
+  auto row = conn.query(q::kAutoIncrementStep);
+  const std::int64_t step = row.step() ? row.int64(0) : 0;
+  if (step != 1) {
+    throw std::runtime_error("cannot use database " + where + ": auto_increment_increment is " +
+                             std::to_string(step) +
+                             ", queue numbers must be consecutive (on Galera set "
+                             "wsrep_auto_increment_control=OFF and auto_increment_increment=1)");
+  }
+}
+
 // Applies every migration not recorded yet. MySQL DDL commits on its own, so a
 // transaction cannot make a step atomic: instead a named lock (GET_LOCK) keeps every
 // other node out while one migrates, and the versions are read only once it is held.
@@ -224,6 +239,7 @@ std::unique_ptr<MysqlDatabase> MysqlDatabase::open(const std::string& url, Optio
       throw std::runtime_error("cannot open database " + where + ": " + reason(e));
     }
     migrate(*conn, where);
+    require_consecutive_numbers(*conn, where);
   }
   std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(std::move(*servers), current, options));
   try {

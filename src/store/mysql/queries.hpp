@@ -29,6 +29,10 @@ inline constexpr Statement kSetSqlMode{
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,"
     "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY'"};
 inline constexpr Statement kSetTimeZoneUtc{"SET SESSION time_zone = '+00:00'"};
+// Queue numbers must be consecutive (a position is the distance between two numbers);
+// Galera's wsrep_auto_increment_control spaces them by the cluster size, whatever the
+// session asks for.
+inline constexpr Statement kAutoIncrementStep{"SELECT @@auto_increment_increment"};
 // Seconds.
 inline constexpr Statement kSetLockWaitTimeout{"SET SESSION innodb_lock_wait_timeout = ?"};
 // Seconds; MariaDB only.

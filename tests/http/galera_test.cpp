@@ -1,0 +1,184 @@
+// The MariaDB store on a three-node Galera cluster (scripts/galera-test-cluster) when the
+// server concertd uses dies under load. The other Galera tests are the Stores/*/Galera
+// instances of every store test; this one kills a node, so it uses the cluster's third
+// node first (the others use the first) and brings it back before it ends.
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "http/support.hpp"
+
+namespace concertd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kPrice = 1000;
+constexpr std::int64_t kSeats = 2000;
+
+// The cluster the test runs on, or nullopt (skip) without one.
+struct Galera {
+  std::string dsn;
+  std::string dir;  // scripts/galera-test-cluster's DIR
+};
+
+std::optional<Galera> galera() {
+  const char* dsn = std::getenv("CONCERTD_TEST_GALERA_DSN");
+  const char* dir = std::getenv("CONCERTD_TEST_GALERA_DIR");
+  if (dsn == nullptr || dir == nullptr || *dsn == '\0' || *dir == '\0') return std::nullopt;
+  return Galera{dsn, dir};
+}
+
+// `url` with its server list turned so that the last server comes first.
+std::string last_server_first(const std::string& url) {
+  const auto at = url.rfind('@');
+  const auto slash = url.find('/', at);
+  const auto servers = url.substr(at + 1, slash - at - 1);
+  const auto comma = servers.rfind(',');
+  return url.substr(0, at + 1) + servers.substr(comma + 1) + "," + servers.substr(0, comma) +
+         url.substr(slash);
+}
+
+pid_t node_pid(const Galera& g, int node) {
+  std::ifstream in(g.dir + "/node" + std::to_string(node) + "/mariadbd.pid");
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+void rejoin(const Galera& g, int node) {
+  const auto r =
+      run_program({CONCERTD_GALERA_TEST_CLUSTER, "rejoin", g.dir, std::to_string(node)}, 120s);
+  ASSERT_EQ(r.exit_code, 0) << "rejoin of node " << node << ":\n" << r.out << r.err;
+}
+
+// What one buyer got acknowledged: holds (201) and the payments of them (201).
+struct Bought {
+  std::vector<std::string> held;
+  std::vector<std::string> paid;
+};
+
+// Holds the next free seat and pays for it, over and over, until `stop`. A request that
+// fails or is refused (the server went away under it) is simply not acknowledged; a fan
+// whose turn ended meanwhile queues again.
+Bought buy_until(const Endpoint& server, Account& a, const std::string& concert,
+                 std::atomic<std::int64_t>& next_seat, const std::atomic<bool>& stop) {
+  Bought out;
+  std::optional<HttpClient> http;
+  while (!stop) {
+    try {
+      if (!http) http.emplace(server, 5s);
+      const auto held = hold(*http, concert, next_seat++, a.queue);
+      if (held.status == 403) admit(*http, a);
+      if (held.status != 201) {
+        std::this_thread::sleep_for(20ms);
+        continue;
+      }
+      const auto reservation = held.str("reservationId");
+      out.held.push_back(reservation);
+      if (pay(*http, reservation, kPrice, a.queue, "pay-" + reservation).status == 201) {
+        out.paid.push_back(reservation);
+        admit(*http, a);  // a payment ends the fan's turn: queue again for the next seat
+      }
+    } catch (const std::exception&) {
+      http.reset();
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  return out;
+}
+
+// kill -9 of the Galera node concertd writes to, while charges, holds and payments run:
+// concertd moves to the next server of its --database list, answers again within 5 s,
+// and nothing it acknowledged is missing afterwards; the invariants hold.
+TEST(Galera, KillingTheServerInUseUnderLoadLosesNothingAcknowledged) {
+  const auto g = galera();
+  if (!g) GTEST_SKIP() << "CONCERTD_TEST_GALERA_DSN and CONCERTD_TEST_GALERA_DIR are not set";
+  if (node_pid(*g, 3) <= 0 || ::kill(node_pid(*g, 3), 0) != 0) rejoin(*g, 3);  // a rerun
+  TestDatabase database(g->dsn);
+  ServerProcess server({.threads = 4, .database_url = last_server_first(database.url())});
+  HttpClient setup(server.port());
+  const auto concert = create_concert(setup, kSeats, kPrice);
+  constexpr std::size_t kChargers = 4;
+  constexpr std::size_t kBuyers = 4;
+  auto accounts = make_accounts(server.endpoint(), kChargers + kBuyers + 1);
+  const Account probe = accounts.back();  // its writes tell when service is back
+  for (std::size_t i = kChargers; i < kChargers + kBuyers; ++i) {
+    charge(setup, accounts[i], 10'000'000);
+    admit(setup, accounts[i]);
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> next_seat{1};
+  std::vector<ChargeLoad> charges(kChargers);
+  std::vector<Bought> bought(kBuyers);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < kChargers; ++i) {
+    threads.emplace_back(
+        [&, i] { charges[i] = charge_until(server.endpoint(), accounts[i], stop, 5s); });
+  }
+  for (std::size_t i = 0; i < kBuyers; ++i) {
+    threads.emplace_back([&, i] {
+      bought[i] = buy_until(server.endpoint(), accounts[kChargers + i], concert, next_seat, stop);
+    });
+  }
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(::kill(node_pid(*g, 3), SIGKILL), 0);
+  const auto killed_at = std::chrono::steady_clock::now();
+  // Service is back when a write goes through again.
+  bool back = false;
+  while (!back && std::chrono::steady_clock::now() - killed_at < 30s) {
+    try {
+      HttpClient after(server.endpoint(), 5s);
+      back = after
+                 .post("/api/v1/users/" + probe.id + "/balance",
+                       {{"userId", probe.id}, {"amount", 1}}, probe.access)
+                 .status == 200;
+    } catch (const std::exception&) {
+      back = false;
+    }
+    if (!back) std::this_thread::sleep_for(50ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - killed_at;
+  EXPECT_TRUE(back) << "no write succeeded within 30 s of the kill";
+  EXPECT_LT(took, 5s);
+  std::this_thread::sleep_for(1s);
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  // On the surviving servers: every acknowledged charge, hold and payment.
+  Db db(DatabaseUrl{database.url()});
+  for (std::size_t i = 0; i < kChargers; ++i) {
+    EXPECT_FALSE(charges[i].acknowledged.empty()) << "charger " << i << " got no 200 at all";
+    const auto in_ledger = charges_in_ledger(db, accounts[i]);
+    for (const auto amount : charges[i].acknowledged) {
+      EXPECT_EQ(in_ledger.count(amount), 1U) << "charger " << i << ": charge " << amount << " lost";
+    }
+  }
+  std::size_t payments = 0;
+  for (std::size_t i = 0; i < kBuyers; ++i) {
+    const auto& a = accounts[kChargers + i];
+    for (const auto& reservation : bought[i].held) {
+      EXPECT_TRUE(has_status(get_reservation(setup, reservation, a.access), 200))
+          << "acknowledged hold " << reservation << " lost";
+    }
+    for (const auto& reservation : bought[i].paid) {
+      EXPECT_EQ(get_reservation(setup, reservation, a.access).str("status"), "CONFIRMED")
+          << "acknowledged payment of " << reservation << " lost";
+    }
+    payments += bought[i].paid.size();
+  }
+  EXPECT_GT(payments, 0U) << "no payment acknowledged: too little load to prove anything";
+  std::size_t acknowledged_charges = 0;
+  for (const auto& load : charges) acknowledged_charges += load.acknowledged.size();
+  std::cout << "writes back " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after the kill; " << acknowledged_charges << " charges and " << payments
+            << " payments acknowledged, none lost\n";
+  expect_invariants(DatabaseUrl{database.url()});
+  rejoin(*g, 3);
+}
+
+}  // namespace
+}  // namespace concertd::test
