@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "common/error.hpp"
+#include "store/errors.hpp"
 #include "store/mysql/queries.hpp"
 
 namespace concertd::store::mysql {
@@ -258,22 +259,6 @@ Query& Query::bind_bytes(int index, std::string_view value) {
   return *this;
 }
 
-Query& Query::bind(int index, const Uuid& value) {
-  const auto& bytes = value.bytes();
-  return bind_bytes(index,
-                    std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-Query& Query::bind(int index, Timestamp value) {
-  return bind(index, static_cast<std::int64_t>(value.time_since_epoch().count()));
-}
-
-Query& Query::bind(int index, Won value) { return bind(index, value.value()); }
-
-Query& Query::bind(int index, std::optional<Timestamp> value) {
-  return value ? bind(index, *value) : bind_null(index);
-}
-
 Query& Query::bind(int index, std::chrono::year_month_day value) {
   const int year = static_cast<int>(value.year());
   if (!value.ok() || year < 1000 || year > 9999) {
@@ -371,43 +356,24 @@ std::int64_t Query::int64(int column) const {
   return col.is_null ? 0 : col.integer;
 }
 
-std::string Query::text(int column) const {
+std::string Query::text(int column) const { return std::string(bytes(column)); }
+
+std::string_view Query::bytes(int column) const {
   const Column& col = stmt_.columns[checked(column)];
   if (col.kind != Column::Kind::kBytes) throw std::logic_error("mysql: column is no string");
   if (col.is_null) return {};
-  return std::string(col.bytes.data(), std::min<std::size_t>(col.length, col.bytes.size()));
+  return {col.bytes.data(), std::min<std::size_t>(col.length, col.bytes.size())};
 }
-
-Uuid Query::uuid(int column) const {
-  const Column& col = stmt_.columns[checked(column)];
-  Uuid::Bytes bytes;
-  if (col.kind != Column::Kind::kBytes || col.is_null || col.length != bytes.size()) {
-    throw MysqlError(0, "mysql: stored id is not 16 bytes");
-  }
-  std::memcpy(bytes.data(), col.bytes.data(), bytes.size());
-  return Uuid(bytes);
-}
-
-Timestamp Query::timestamp(int column) const {
-  return Timestamp(std::chrono::milliseconds(int64(column)));
-}
-
-std::optional<Timestamp> Query::optional_timestamp(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return timestamp(column);
-}
-
-Won Query::won(int column) const { return Won(int64(column)); }
 
 std::chrono::year_month_day Query::date(int column) const {
   const Column& col = stmt_.columns[checked(column)];
   if (col.kind != Column::Kind::kDate || col.is_null) {
-    throw MysqlError(0, "mysql: stored date is missing");
+    throw StoreCorrupt("mysql: a stored date is missing");
   }
   const std::chrono::year_month_day out{std::chrono::year(static_cast<int>(col.time.year)),
                                         std::chrono::month(col.time.month),
                                         std::chrono::day(col.time.day)};
-  if (!out.ok()) throw MysqlError(0, "mysql: stored date is malformed");
+  if (!out.ok()) throw StoreCorrupt("mysql: a stored date is malformed");
   return out;
 }
 
@@ -544,10 +510,9 @@ void Connection::fail(st_mysql_stmt* stmt) {
   if ((code >= CR_MIN_ERROR && code <= CR_MAX_ERROR) || (code >= 5000 && code <= 5999)) {
     broken_ = true;
   }
-  throw MysqlError(code,
-                   "mysql: error " + std::to_string(code) + " (SQLSTATE " +
-                       std::string(sqlstate != nullptr ? sqlstate : "?") + ")",
-                   code == kErDupEntry ? duplicate_key(message) : std::string());
+  if (code == kErDupEntry) throw DuplicateKey(duplicate_key(message));
+  throw MysqlError(code, "mysql: error " + std::to_string(code) + " (SQLSTATE " +
+                             std::string(sqlstate != nullptr ? sqlstate : "?") + ")");
 }
 
 }  // namespace concertd::store::mysql

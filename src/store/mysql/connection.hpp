@@ -12,10 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/clock.hpp"
-#include "common/id.hpp"
-#include "common/money.hpp"
 #include "store/mysql/url.hpp"
+#include "store/sql/typed_query.hpp"
 #include "store/statement.hpp"
 
 struct st_mysql;
@@ -29,31 +27,22 @@ inline constexpr unsigned kErLockWaitTimeout = 1205;
 inline constexpr unsigned kErLockDeadlock = 1213;
 
 // A MariaDB/MySQL failure that is not the database being unavailable (those throw
-// StoreUnavailable): a constraint the domain should have prevented, misuse, a bug, or a
-// lost race (deadlock, lock wait timeout) that MysqlDatabase::write runs again. The
-// message is log-safe: error number and SQLSTATE, never SQL, values or server text.
+// StoreUnavailable) nor a duplicate key (DuplicateKey): a constraint the domain should
+// have prevented, misuse, a bug, or a lost race (deadlock, lock wait timeout) that
+// MysqlDatabase::write runs again. The message is log-safe: error number and SQLSTATE,
+// never SQL, values or server text.
 class MysqlError final : public std::runtime_error {
  public:
-  MysqlError(unsigned code, const std::string& message, std::string duplicate_key = {})
-      : std::runtime_error(message), code_(code), duplicate_key_(std::move(duplicate_key)) {}
+  MysqlError(unsigned code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
   [[nodiscard]] unsigned code() const noexcept { return code_; }
   // Deadlock or lock wait timeout: the transaction lost a race and may be run again.
   [[nodiscard]] bool retryable() const noexcept {
     return code_ == kErLockDeadlock || code_ == kErLockWaitTimeout;
   }
-  // For a duplicate (1062): the name of the unique key, e.g. "users_username".
-  [[nodiscard]] const std::string& duplicate_key() const noexcept { return duplicate_key_; }
 
  private:
   unsigned code_;
-  std::string duplicate_key_;
-};
-
-// Thrown by a store when its transaction lost a race that a rerun settles (e.g. another
-// node inserted the same idempotency key first): MysqlDatabase::write runs the work again.
-class LostRace final : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 struct Timeouts {
@@ -77,28 +66,25 @@ struct Prepared;
 // One use of a prepared statement: bind, execute, read rows. Values are copied when
 // bound. The first step() or run() executes the statement and buffers its whole result
 // on the client, so that other statements may run while rows are read. Parameter
-// indexes are 1-based (the Nth `?` of the SQL), columns 0-based.
-class Query final {
+// indexes are 1-based (the Nth `?` of the SQL), columns 0-based. An INSERT that breaks a
+// unique key (1062) throws DuplicateKey, named as the server names the key
+// ("users_username", "PRIMARY"); the statement is undone and the transaction goes on.
+class Query final : public sql::TypedQuery<Query> {
  public:
   Query(Connection& conn, Prepared& stmt);
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
   ~Query();
 
+  using TypedQuery::bind;
   Query& bind(int index, std::int64_t value);
   // Text in the connection's character set (utf8mb4).
   Query& bind(int index, std::string_view value);
   // Bytes compared and stored as they are (BINARY, VARBINARY and BLOB columns).
   Query& bind_bytes(int index, std::string_view value);
-  Query& bind(int index, const Uuid& value);
-  Query& bind(int index, Timestamp value);
-  Query& bind(int index, Won value);
-  Query& bind(int index, std::optional<Timestamp> value);
+  Query& bind_blob(int index, std::string_view value) { return bind_bytes(index, value); }
+  // Throws std::invalid_argument outside 1000-01-01..9999-12-31 (DATE's range).
   Query& bind(int index, std::chrono::year_month_day value);
-  template <class Tag>
-  Query& bind(int index, const StrongId<Tag>& value) {
-    return bind(index, value.uuid());
-  }
   Query& bind_null(int index);
 
   // Executes on the first call; true when a row is ready, false when there are no more.
@@ -109,15 +95,10 @@ class Query final {
   [[nodiscard]] bool is_null(int column) const;
   [[nodiscard]] std::int64_t int64(int column) const;
   [[nodiscard]] std::string text(int column) const;
-  [[nodiscard]] Uuid uuid(int column) const;
-  [[nodiscard]] Timestamp timestamp(int column) const;
-  [[nodiscard]] std::optional<Timestamp> optional_timestamp(int column) const;
-  [[nodiscard]] Won won(int column) const;
+  // The stored bytes, valid until the next step.
+  [[nodiscard]] std::string_view bytes(int column) const;
+  // Throws StoreCorrupt unless the column holds a valid date.
   [[nodiscard]] std::chrono::year_month_day date(int column) const;
-  template <class Id>
-  [[nodiscard]] Id id(int column) const {
-    return Id(uuid(column));
-  }
 
  private:
   void execute();

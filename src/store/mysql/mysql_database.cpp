@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/metrics.hpp"
 #include "store/audit.hpp"
+#include "store/errors.hpp"
 #include "store/migration.hpp"
 #include "store/mysql/connection.hpp"
 #include "store/mysql/queries.hpp"

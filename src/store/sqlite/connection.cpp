@@ -2,9 +2,12 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
 
 #include "common/error.hpp"
+#include "store/errors.hpp"
 #include "store/sqlite/queries.hpp"
 
 namespace concertd::store::sqlite {
@@ -13,6 +16,8 @@ namespace {
 // SQLITE_STATIC without the macro's old-style cast: SQLite reads bound text and blobs
 // in place. Safe because a Query clears its bindings before the caller's data goes away.
 const sqlite3_destructor_type kStatic = nullptr;
+// SQLITE_TRANSIENT, likewise: SQLite copies the value before bind returns.
+const auto kTransient = reinterpret_cast<sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
 
 bool is_unavailable(int code) {
   switch (code & 0xFF) {
@@ -37,6 +42,13 @@ bool is_unavailable(int code) {
 
 void check_bind(int code) {
   if (code != SQLITE_OK) throw_error(code);
+}
+
+// The key that SQLite's message "UNIQUE constraint failed: users.username" names.
+std::string unique_key(std::string_view message) {
+  constexpr std::string_view kLead = "constraint failed: ";
+  const auto at = message.find(kLead);
+  return std::string(at == std::string_view::npos ? message : message.substr(at + kLead.size()));
 }
 
 }  // namespace
@@ -77,20 +89,23 @@ Query& Query::bind(int index, std::string_view value) {
   return *this;
 }
 
-Query& Query::bind(int index, const Uuid& value) {
-  check_bind(
-      sqlite3_bind_blob64(stmt_, index, value.bytes().data(), value.bytes().size(), kStatic));
+Query& Query::bind_blob(int index, std::string_view value) {
+  check_bind(sqlite3_bind_blob64(stmt_, index, value.data(), value.size(), kStatic));
   return *this;
 }
 
-Query& Query::bind(int index, Timestamp value) {
-  return bind(index, static_cast<std::int64_t>(value.time_since_epoch().count()));
-}
-
-Query& Query::bind(int index, Won value) { return bind(index, value.value()); }
-
-Query& Query::bind(int index, std::optional<Timestamp> value) {
-  return value ? bind(index, *value) : bind_null(index);
+Query& Query::bind(int index, std::chrono::year_month_day value) {
+  const int year = static_cast<int>(value.year());
+  if (!value.ok() || year < 0 || year > 9999) {
+    throw std::invalid_argument("sqlite: date outside 0000-01-01..9999-12-31");
+  }
+  char text[40];  // room for any int and unsigned, so that no truncation is possible
+  const int size =
+      std::snprintf(text, sizeof text, "%04d-%02u-%02u", year, static_cast<unsigned>(value.month()),
+                    static_cast<unsigned>(value.day()));
+  check_bind(sqlite3_bind_text64(stmt_, index, text, static_cast<sqlite3_uint64>(size), kTransient,
+                                 SQLITE_UTF8));
+  return *this;
 }
 
 Query& Query::bind_null(int index) {
@@ -102,6 +117,9 @@ bool Query::step() {
   const int code = sqlite3_step(stmt_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    throw DuplicateKey(unique_key(sqlite3_errmsg(sqlite3_db_handle(stmt_))));
+  }
   throw_error(code);
 }
 
@@ -121,27 +139,29 @@ std::string Query::text(int column) const {
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-Uuid Query::uuid(int column) const {
+std::string_view Query::bytes(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
-  const int size = sqlite3_column_bytes(stmt_, column);
-  Uuid::Bytes bytes;
-  if (data == nullptr || static_cast<std::size_t>(size) != bytes.size()) {
-    throw SqliteError(SQLITE_MISMATCH, "sqlite: stored id is not 16 bytes");
-  }
-  std::memcpy(bytes.data(), data, bytes.size());
-  return Uuid(bytes);
+  const auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+  if (data == nullptr) return {};
+  return {static_cast<const char*>(data), size};
 }
 
-Timestamp Query::timestamp(int column) const {
-  return Timestamp(std::chrono::milliseconds(int64(column)));
+std::chrono::year_month_day Query::date(int column) const {
+  const std::string stored = text(column);
+  int year = 0;
+  unsigned month = 0;
+  unsigned day = 0;
+  const char* text = stored.data();
+  const char* end = text + stored.size();
+  bool ok = stored.size() == 10 && text[4] == '-' && text[7] == '-';
+  ok = ok && std::from_chars(text, text + 4, year).ptr == text + 4;
+  ok = ok && std::from_chars(text + 5, text + 7, month).ptr == text + 7;
+  ok = ok && std::from_chars(text + 8, end, day).ptr == end;
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                         std::chrono::day(day)};
+  if (!ok || !date.ok()) throw StoreCorrupt("sqlite: a stored date is malformed");
+  return date;
 }
-
-std::optional<Timestamp> Query::optional_timestamp(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return timestamp(column);
-}
-
-Won Query::won(int column) const { return Won(int64(column)); }
 
 Connection::Connection(const std::string& path, Role role, std::chrono::milliseconds busy_timeout) {
   // NOMUTEX: a connection is only ever used by one thread at a time (the writer thread,
@@ -192,6 +212,8 @@ void Connection::exec_script(std::string_view sql) {
 }
 
 std::int64_t Connection::changes() const noexcept { return sqlite3_changes64(db_.get()); }
+
+std::int64_t Connection::insert_id() const noexcept { return sqlite3_last_insert_rowid(db_.get()); }
 
 bool Connection::in_transaction() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
 

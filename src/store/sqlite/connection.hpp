@@ -11,9 +11,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "common/clock.hpp"
-#include "common/id.hpp"
-#include "common/money.hpp"
+#include "store/sql/typed_query.hpp"
 #include "store/statement.hpp"
 
 struct sqlite3;
@@ -47,24 +45,26 @@ using StmtHandle = std::unique_ptr<sqlite3_stmt, FinalizeStmt>;
 
 // One use of a prepared statement: bind, step, read columns. Resets the statement and
 // clears its bindings when destroyed, so text and blobs are bound without copying and
-// must outlive the Query. Parameter indexes are 1-based (?N), columns 0-based.
-class Query final {
+// must outlive the Query. Parameter indexes are 1-based (the Nth `?`), columns 0-based.
+// A step that breaks a unique key throws DuplicateKey, named "table.column[, column]"
+// as SQLite names it; the statement is undone and the transaction goes on.
+class Query final : public sql::TypedQuery<Query> {
  public:
   Query(sqlite3_stmt* stmt, bool& in_use);
   Query(const Query&) = delete;
   Query& operator=(const Query&) = delete;
   ~Query();
 
+  using TypedQuery::bind;
   Query& bind(int index, std::int64_t value);
   Query& bind(int index, std::string_view value);
-  Query& bind(int index, const Uuid& value);
-  Query& bind(int index, Timestamp value);
-  Query& bind(int index, Won value);
-  Query& bind(int index, std::optional<Timestamp> value);
-  template <class Tag>
-  Query& bind(int index, const StrongId<Tag>& value) {
-    return bind(index, value.uuid());
-  }
+  // Text as well: SQLite compares text byte for byte (BINARY collation), and a blob
+  // would never equal the TEXT values stored.
+  Query& bind_bytes(int index, std::string_view value) { return bind(index, value); }
+  Query& bind_blob(int index, std::string_view value);
+  // As 'YYYY-MM-DD', whose text order is date order. Throws std::invalid_argument
+  // outside 0000-01-01..9999-12-31.
+  Query& bind(int index, std::chrono::year_month_day value);
   Query& bind_null(int index);
 
   // True when a row is ready, false when the statement is done.
@@ -75,14 +75,10 @@ class Query final {
   [[nodiscard]] bool is_null(int column) const;
   [[nodiscard]] std::int64_t int64(int column) const;
   [[nodiscard]] std::string text(int column) const;
-  [[nodiscard]] Uuid uuid(int column) const;
-  [[nodiscard]] Timestamp timestamp(int column) const;
-  [[nodiscard]] std::optional<Timestamp> optional_timestamp(int column) const;
-  [[nodiscard]] Won won(int column) const;
-  template <class Id>
-  [[nodiscard]] Id id(int column) const {
-    return Id(uuid(column));
-  }
+  // The stored bytes, valid until the next step.
+  [[nodiscard]] std::string_view bytes(int column) const;
+  // Throws StoreCorrupt unless the column holds a valid 'YYYY-MM-DD'.
+  [[nodiscard]] std::chrono::year_month_day date(int column) const;
 
  private:
   sqlite3_stmt* stmt_;
@@ -114,6 +110,8 @@ class Connection final {
   void exec_script(std::string_view sql);
   // Rows changed by the last INSERT, UPDATE or DELETE.
   [[nodiscard]] std::int64_t changes() const noexcept;
+  // The rowid (an INTEGER PRIMARY KEY) of the last row inserted.
+  [[nodiscard]] std::int64_t insert_id() const noexcept;
   [[nodiscard]] bool in_transaction() const noexcept;
 
  private:

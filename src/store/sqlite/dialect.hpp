@@ -1,0 +1,51 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "common/money.hpp"
+#include "store/sql/catalogue.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/queries.hpp"
+#include "store/statement.hpp"
+
+namespace concertd::store::sqlite {
+
+// What the SQLite store does its own way (see store/sql/stores.hpp). One writer
+// connection runs every write transaction alone, so a read is already a lock and no row
+// is ever locked by another open transaction; UPDATE ... RETURNING hands back new values.
+struct Dialect {
+  using Connection = sqlite::Connection;
+  using Query = sqlite::Query;
+
+  // SQLite names a unique key by its columns.
+  static constexpr std::string_view kUsernameKey = "users.username";
+  static constexpr std::string_view kQueueNumberKey = "queue_entries.number";
+
+  static constexpr const Statement& kLockUser = sql::kUserExists;
+  static constexpr const Statement& kLockUserByName = sql::kFindUserByName;
+  static constexpr const Statement& kFillGap = sql::kFillGap;
+  static constexpr const Statement& kQueueCounters = queries::kQueueCounters;
+  static constexpr const Statement& kTryHoldSeat =
+      joined<sql::kTryHoldSeat, queries::kReturningPrice>;
+  static constexpr const Statement& kCreditBalance =
+      joined<sql::kCreditBalance, queries::kReturningBalance>;
+  static constexpr const Statement& kDebitBalance =
+      joined<sql::kDebitBalance, queries::kReturningBalance>;
+
+  // `update` carries a RETURNING clause: the row it yields is the one it changed.
+  template <class BindKey>
+  static std::optional<Won> updated_value(Connection&, Query& update, const Statement&, BindKey&&) {
+    if (!update.step()) return std::nullopt;
+    const Won value = update.won(0);
+    update.run();
+    return value;
+  }
+
+  static bool run_unless_locked(Query& query) {
+    query.run();
+    return true;
+  }
+};
+
+}  // namespace concertd::store::sqlite
