@@ -104,6 +104,22 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
   counter(out, "concertd_store_failovers_total",
           "New database connections that went to the next server of --database (MariaDB)",
           m.database_failovers);
+  gauge(out, "concertd_join_pow_bits", "Proof-of-work bits a queue join needs (0: off)",
+        services.join_pow.bits());
+  counter(out, "concertd_join_pow_challenges_total", "Join challenges issued by this node",
+          m.pow_challenges);
+  counter(out, "concertd_join_pow_accepted_total", "Join proofs of work accepted by this node",
+          m.pow_accepted);
+  ex::family(out, "concertd_join_pow_refused_total", "counter",
+             "Queue joins refused for their proof of work, by reason");
+  for (const auto& [reason, refused] :
+       {std::pair{"missing", &m.pow_refused_missing}, std::pair{"forged", &m.pow_refused_forged},
+        std::pair{"expired", &m.pow_refused_expired},
+        std::pair{"wrong_nonce", &m.pow_refused_wrong_nonce},
+        std::pair{"replayed", &m.pow_refused_replayed}}) {
+    ex::sample(out, "concertd_join_pow_refused_total", ex::label("reason", reason),
+               refused->value());
+  }
   counter(out, "concertd_store_unavailable_total",
           "Requests answered 503 because the database was unavailable", m.store_unavailable);
   counter(out, "concertd_rate_limited_total", "Requests answered 429 RATE_LIMITED", m.rate_limited);
