@@ -41,20 +41,12 @@ Mac mac_of(const crypto_auth_hmacsha256_state& keyed, UserId user,
 
 void count(PowOutcome outcome) {
   auto& m = metrics::registry();
-  switch (outcome) {
-    case PowOutcome::kAccepted:
-      return m.pow_accepted.add();
-    case PowOutcome::kMissing:
-      return m.pow_refused_missing.add();
-    case PowOutcome::kForged:
-      return m.pow_refused_forged.add();
-    case PowOutcome::kExpired:
-      return m.pow_refused_expired.add();
-    case PowOutcome::kWrongNonce:
-      return m.pow_refused_wrong_nonce.add();
-    case PowOutcome::kReplayed:
-      return m.pow_refused_replayed.add();
-  }
+  // In the order of PowOutcome's enumerators.
+  static_assert(static_cast<int>(PowOutcome::kReplayed) == 5);
+  const std::array<metrics::Counter*, 6> counters{
+      &m.pow_accepted,        &m.pow_refused_missing,     &m.pow_refused_forged,
+      &m.pow_refused_expired, &m.pow_refused_wrong_nonce, &m.pow_refused_replayed};
+  counters[static_cast<std::size_t>(outcome)]->add();
 }
 
 }  // namespace
