@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "queue/waiting_room.hpp"
+#include "tokens/join_pow.hpp"
 
 #ifdef CONCERTD_WITH_MYSQL
 #include "store/mysql/url.hpp"
@@ -96,6 +97,10 @@ constexpr Flag kFlags[] = {
      }},
     {"--login-lockout-max", "CONCERT_LOGIN_LOCKOUT_MAX", "SECONDS an account lock lasts at most",
      [](const Config& c) { return shown(c.login_policy.max_lock); }},
+    {"--join-pow", "CONCERT_JOIN_POW",
+     "BITS of proof of work a queue join needs: leading zero bits of a SHA-256, 1..32, or 0: "
+     "off",
+     [](const Config& c) { return std::to_string(c.join_pow_bits); }},
     {"--demo", nullptr, "on an empty database, create demo concerts and seats", nullptr, false},
     {"--help", nullptr, "print this help and exit", nullptr, false},
 };
@@ -254,6 +259,10 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     config.login_policy.free_failures = static_cast<std::uint32_t>(failures);
   } else if (flag == "--login-lockout-max") {
     return seconds(config.login_policy.max_lock);
+  } else if (flag == "--join-pow") {
+    const auto bits = parse_number<unsigned>(value, 0, tokens::JoinPow::kMaxBits);
+    if (!bits) return bad("expected BITS 0.." + std::to_string(tokens::JoinPow::kMaxBits));
+    config.join_pow_bits = *bits;
   }
   return std::nullopt;
 }

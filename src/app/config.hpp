@@ -46,6 +46,8 @@ struct Config {
   std::vector<http::Network> trusted_proxies;
   http::RateLimits limits;
   users::LoginPolicy login_policy;
+  // Leading zero bits of SHA-256 a queue join must prove (tokens::JoinPow); 0: off.
+  unsigned join_pow_bits = 0;
   friend bool operator==(const Config&, const Config&) = default;
 };
 

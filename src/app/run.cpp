@@ -29,6 +29,7 @@
 #ifdef CONCERTD_WITH_MYSQL
 #include "store/mysql/mysql_database.hpp"
 #endif
+#include "tokens/join_pow.hpp"
 #include "tokens/tokens.hpp"
 #include "users/user_service.hpp"
 
@@ -159,6 +160,9 @@ int run(const Config& config) {
   } catch (const std::exception& e) {
     return startup_failed(e);
   }
+  // Keyed by the token secret, which every node sharing the database has: any node verifies
+  // a challenge another issued.
+  tokens::JoinPow join_pow(secret, config.join_pow_bits, clock);
   tokens::TokenService tokens(std::move(secret), clock);
   users::UserService users(*db, clock, config.login_policy);
   // A shared database may have other nodes: each gets a name for the admitter lease.
@@ -196,8 +200,8 @@ int run(const Config& config) {
     server.emplace(
         ioc, blocking, hashing,
         net::ip::tcp::endpoint(net::ip::make_address(config.listen_host), config.listen_port),
-        http::Services{users, tokens, queue, concerts, reservations, balances, payments, *db, clock,
-                       config.admin_key, files, shared ? "mysql" : "sqlite"},
+        http::Services{users, tokens, join_pow, queue, concerts, reservations, balances, payments,
+                       *db, clock, config.admin_key, files, shared ? "mysql" : "sqlite"},
         http::ServerOptions{.access_log = config.access_log,
                             .metrics = config.metrics,
                             .header_timeout = config.header_timeout,
@@ -229,10 +233,10 @@ int run(const Config& config) {
                 every(blocking, kPurgeKeysEvery, "purge_idempotency_keys",
                       [&] { return balances.purge_idempotency_keys(); }),
                 net::detached);
-  spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{})",
+  spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{},"join_pow_bits":{})",
                log::quote(server->local_endpoint().address().to_string() + ":" +
                           std::to_string(server->local_endpoint().port())),
-               log::quote(shared ? "mysql" : "sqlite"), config.threads);
+               log::quote(shared ? "mysql" : "sqlite"), config.threads, config.join_pow_bits);
 
   std::vector<std::jthread> io_threads;
   for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });

@@ -112,6 +112,15 @@ struct Registry {
   Counter revenue_won;
   Counter charges;
   Counter admitted;
+  // Proof of work on queue joins (--join-pow): challenges issued, solutions accepted, and
+  // joins refused, by why (tokens::PowOutcome).
+  Counter pow_challenges;
+  Counter pow_accepted;
+  Counter pow_refused_missing;
+  Counter pow_refused_forged;
+  Counter pow_refused_expired;
+  Counter pow_refused_wrong_nonce;
+  Counter pow_refused_replayed;
 };
 
 [[nodiscard]] Registry& registry() noexcept;

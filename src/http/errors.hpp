@@ -38,6 +38,12 @@ inline constexpr ProblemType kRequestTimeout{beast::http::status::request_timeou
                                              "REQUEST_TIMEOUT", "Request timeout"};
 inline constexpr ProblemType kRateLimited{beast::http::status::too_many_requests, "RATE_LIMITED",
                                           "Too many requests"};
+// A queue join without the proof of work --join-pow asks for, or with one that does not hold
+// (tokens::PowOutcome): get a fresh challenge and solve it.
+inline constexpr ProblemType kPowRequired{beast::http::status::forbidden, "POW_REQUIRED",
+                                          "Proof of work required"};
+inline constexpr ProblemType kPowInvalid{beast::http::status::forbidden, "POW_INVALID",
+                                         "Proof of work invalid"};
 inline constexpr ProblemType kTooManyConnections{beast::http::status::service_unavailable,
                                                  "TOO_MANY_CONNECTIONS", "Too many connections"};
 inline constexpr ProblemType kInternal{beast::http::status::internal_server_error, "INTERNAL",

@@ -11,6 +11,7 @@ net::awaitable<Response> sign_up(Context ctx, Request req);
 net::awaitable<Response> log_in(Context ctx, Request req);
 
 // queue_handlers.cpp
+Response join_challenge(const Context& ctx, const Request& req);
 net::awaitable<Response> join_queue(Context ctx, Request req);
 Response queue_status(const Context& ctx, const Request& req);
 

@@ -178,7 +178,17 @@ Result<Credentials> credentials_from_json(const json::object& object) {
 Result<QueueJoinRequest> queue_join_from_json(const json::object& object) {
   auto user = require_id<UserTag>(object, "userId");
   if (!user) return user.error();
-  return QueueJoinRequest{*user};
+  auto challenge = optional_string(object, "powChallenge");
+  if (!challenge) return challenge.error();
+  auto nonce = optional_string(object, "powNonce");
+  if (!nonce) return nonce.error();
+  if (*nonce && !tokens::JoinPow::well_formed_nonce(**nonce)) {
+    return make_error(Errc::kInvalidArgument, "powNonce must be 1 to " +
+                                                  std::to_string(tokens::JoinPow::kMaxNonce) +
+                                                  " characters of [A-Za-z0-9_-]");
+  }
+  return QueueJoinRequest{*user, std::string(challenge->value_or("")),
+                          std::string(nonce->value_or(""))};
 }
 
 Result<HoldRequest> hold_from_json(const json::object& object) {
@@ -287,6 +297,12 @@ std::string login_json(UserId user, std::string_view access_token,
   return json::serialize(json::object{{"accessToken", access_token},
                                       {"userId", user.to_string()},
                                       {"expiresIn", expires_in.count()}});
+}
+
+std::string pow_challenge_json(const tokens::PowChallenge& challenge, unsigned bits) {
+  return json::serialize(json::object{{"challenge", challenge.text},
+                                      {"bits", bits},
+                                      {"expiresAt", format_rfc3339(challenge.expires_at)}});
 }
 
 std::string queue_ticket_json(std::string_view token, const queue::QueueView& view) {

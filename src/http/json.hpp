@@ -16,6 +16,7 @@
 #include "queue/waiting_room.hpp"
 #include "reservations/reservation.hpp"
 #include "store/audit.hpp"
+#include "tokens/join_pow.hpp"
 #include "users/user.hpp"
 
 // DTO <-> JSON for the contract's bodies. Parsers fail with kInvalidArgument (400
@@ -70,6 +71,10 @@ struct Credentials {
 };
 struct QueueJoinRequest {
   UserId user;
+  // The proof of work (--join-pow): empty when absent. A present powNonce is well formed
+  // (tokens::JoinPow::well_formed_nonce), else BAD_REQUEST.
+  std::string pow_challenge;
+  std::string pow_nonce;
 };
 struct HoldRequest {
   ConcertId concert;
@@ -108,6 +113,8 @@ struct NewConcert {
 [[nodiscard]] std::string user_json(const users::User& user);
 [[nodiscard]] std::string login_json(UserId user, std::string_view access_token,
                                      std::chrono::seconds expires_in);
+// GET /tokens/challenge: {"challenge","bits","expiresAt"}.
+[[nodiscard]] std::string pow_challenge_json(const tokens::PowChallenge& challenge, unsigned bits);
 [[nodiscard]] std::string queue_ticket_json(std::string_view token, const queue::QueueView& view);
 // Allocation-light (the status poll is the hot path): one string, no DOM on the heap.
 [[nodiscard]] std::string queue_view_json(const queue::QueueView& view);

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <sstream>
+#include <utility>
 
 #include "common/metrics.hpp"
 #include "http/exposition.hpp"
@@ -43,6 +45,14 @@ void counter(std::string& out, std::string_view name, std::string_view help,
              const metrics::Counter& c) {
   ex::family(out, name, "counter", help);
   ex::sample(out, name, {}, c.value());
+}
+
+// A counter family with one sample per value of the label `label`.
+void counters_by(
+    std::string& out, std::string_view name, std::string_view help, std::string_view label,
+    std::initializer_list<std::pair<std::string_view, const metrics::Counter*>> samples) {
+  ex::family(out, name, "counter", help);
+  for (const auto& [value, c] : samples) ex::sample(out, name, ex::label(label, value), c->value());
 }
 
 void gauge(std::string& out, std::string_view name, std::string_view help, std::int64_t value) {
@@ -93,14 +103,11 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
             m.commit_batch_size);
   histogram(out, "concertd_store_commit_duration_seconds", "Duration of a SQLite group commit",
             m.commit_duration);
-  ex::family(out, "concertd_store_retries_total", "counter",
-             "Transactions run again after a lost race (MariaDB)");
-  ex::sample(out, "concertd_store_retries_total", R"(reason="deadlock")",
-             m.retries_deadlock.value());
-  ex::sample(out, "concertd_store_retries_total", R"(reason="lock_wait")",
-             m.retries_lock_wait.value());
-  ex::sample(out, "concertd_store_retries_total", R"(reason="lost_race")",
-             m.retries_lost_race.value());
+  counters_by(out, "concertd_store_retries_total",
+              "Transactions run again after a lost race (MariaDB)", "reason",
+              {{"deadlock", &m.retries_deadlock},
+               {"lock_wait", &m.retries_lock_wait},
+               {"lost_race", &m.retries_lost_race}});
   counter(out, "concertd_store_failovers_total",
           "New database connections that went to the next server of --database (MariaDB)",
           m.database_failovers);
@@ -110,6 +117,19 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
   counter(out, "concertd_connections_refused_total",
           "Connections refused with 503 (connection caps, out of file descriptors)",
           m.connections_refused);
+  gauge(out, "concertd_join_pow_bits", "Proof-of-work bits a queue join needs (0: off)",
+        services.join_pow.bits());
+  counter(out, "concertd_join_pow_challenges_total", "Join challenges issued by this node",
+          m.pow_challenges);
+  counter(out, "concertd_join_pow_accepted_total", "Join proofs of work accepted by this node",
+          m.pow_accepted);
+  counters_by(out, "concertd_join_pow_refused_total",
+              "Queue joins refused for their proof of work, by reason", "reason",
+              {{"missing", &m.pow_refused_missing},
+               {"forged", &m.pow_refused_forged},
+               {"expired", &m.pow_refused_expired},
+               {"wrong_nonce", &m.pow_refused_wrong_nonce},
+               {"replayed", &m.pow_refused_replayed}});
   gauge(out, "concertd_blocking_queue_depth", "Database and hashing tasks waiting for a thread",
         m.blocking_queue_depth.value());
   counter(out, "concertd_blocking_tasks_total", "Database and hashing tasks run", m.blocking_tasks);

@@ -2,6 +2,41 @@
 #include "http/json.hpp"
 
 namespace concertd::http {
+namespace {
+
+// nullopt when the join's proof of work holds (or none is asked for), else the problem.
+std::optional<Response> refuse_pow(const Context& ctx, const QueueJoinRequest& in) {
+  auto& pow = ctx.services.join_pow;
+  if (!pow.enabled()) return std::nullopt;
+  switch (pow.verify(in.user, in.pow_challenge, in.pow_nonce)) {
+    case tokens::PowOutcome::kAccepted:
+      return std::nullopt;
+    case tokens::PowOutcome::kMissing:
+      return problem(problems::kPowRequired,
+                     "this join needs powChallenge and powNonce: GET /api/v1/tokens/challenge");
+    case tokens::PowOutcome::kForged:
+      return problem(problems::kPowInvalid, "powChallenge was not issued for this user");
+    case tokens::PowOutcome::kExpired:
+      return problem(problems::kPowInvalid, "powChallenge has expired");
+    case tokens::PowOutcome::kWrongNonce:
+      return problem(problems::kPowInvalid, "powNonce does not solve powChallenge");
+    case tokens::PowOutcome::kReplayed:
+      return problem(problems::kPowInvalid, "powChallenge was used already");
+  }
+  return problem(problems::kInternal, "an internal error occurred");
+}
+
+}  // namespace
+
+// In memory, on the io thread: one random draw and one HMAC.
+Response join_challenge(const Context& ctx, const Request& req) {
+  const auto text = query_param(req, "userId");
+  if (!text) return problem(Errc::kInvalidArgument, "the userId query parameter is required");
+  const auto user = UserId::parse(*text);
+  if (!user) return problem(Errc::kInvalidArgument, "userId must be a UUID");
+  const auto& pow = ctx.services.join_pow;
+  return json_response(beast::http::status::ok, pow_challenge_json(pow.issue(*user), pow.bits()));
+}
 
 net::awaitable<Response> join_queue(Context ctx, Request req) {
   if (auto limited = take(ctx.limits.tokens, req.client_key, "queue tokens for one address")) {
@@ -14,6 +49,7 @@ net::awaitable<Response> join_queue(Context ctx, Request req) {
   if (in->user != *user) {
     co_return problem(Errc::kForbidden, "userId must be the access token's user");
   }
+  if (auto refused = refuse_pow(ctx, *in)) co_return std::move(*refused);
   auto work = [&queue = ctx.services.queue, id = *user] { return queue.join(id); };
   auto ticket = co_await run_blocking(ctx.blocking, std::move(work));
   if (!ticket) co_return problem(ticket.error());

@@ -29,6 +29,7 @@ struct Route {
 constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/users", &sign_up},
     Route{verb::post, "/api/v1/auth/login", &log_in},
+    Route{verb::get, "/api/v1/tokens/challenge", &join_challenge},
     Route{verb::post, "/api/v1/tokens", &join_queue},
     Route{verb::get, "/api/v1/queue/status", &queue_status},
     Route{verb::get, "/api/v1/concerts", &list_concerts},

@@ -16,6 +16,7 @@
 #include "queue/queue_service.hpp"
 #include "reservations/reservation_service.hpp"
 #include "store/database.hpp"
+#include "tokens/join_pow.hpp"
 #include "tokens/tokens.hpp"
 #include "users/user_service.hpp"
 
@@ -26,6 +27,7 @@ namespace concertd::http {
 struct Services {
   users::UserService& users;
   tokens::TokenService& tokens;
+  tokens::JoinPow& join_pow;  // --join-pow: challenges and their solutions on queue joins
   queue::QueueService& queue;
   concerts::ConcertService& concerts;
   reservations::ReservationService& reservations;

@@ -31,7 +31,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,6 +45,9 @@ const PRISM = path.join(ROOT, 'node_modules/.bin/prism');
 const BINARY = process.env.CONCERTD_BINARY ?? path.join(ROOT, 'build/release/src/concertd');
 const ADMIN_KEY = 'test-admin-key';
 const JWT_SECRET = 'prism-test-jwt-secret-0123456789';
+// With proof of work on joins, so that the challenge, the join's pow fields and POW_* answers
+// are exchanged too (the off path is every other test's).
+const JOIN_POW_BITS = 8;
 const DEADLINE_MS = 240_000; // the whole file, whatever hangs
 const REQUEST_TIMEOUT_MS = 20_000;
 
@@ -105,6 +108,7 @@ function startConcertd() {
     '--threads', '2',
     // Its tests sign up many fans from one address.
     '--rate-limits', 'off',
+    '--join-pow', String(JOIN_POW_BITS),
   ], 'concertd');
   return new Promise((resolve, reject) => {
     let buffered = '';
@@ -325,9 +329,34 @@ async function logIn(t, who) {
   return res.body;
 }
 
+// The leading zero bits of SHA-256(challenge || nonce) (the server's rule).
+function powZeros(challenge, nonce) {
+  const digest = createHash('sha256').update(challenge + nonce).digest();
+  let zeros = 0;
+  for (const byte of digest) {
+    if (byte !== 0) return zeros + Math.clz32(byte) - 24;
+    zeros += 8;
+  }
+  return zeros;
+}
+
+// The first decimal nonce that solves (or, solves = false, fails) `challenge` at `bits`.
+function powNonce(challenge, bits, solves = true) {
+  for (let n = 0; ; n += 1) {
+    if ((powZeros(challenge, String(n)) >= bits) === solves) return String(n);
+  }
+}
+
+// A POST /tokens body for `user` with a fresh challenge, solved.
+async function joinBody(t, user) {
+  const res = await valid(t, 'joinChallenge', { path: `/api/v1/tokens/challenge?userId=${user.userId}` }, { status: 200 });
+  const { challenge, bits } = res.body;
+  return { userId: user.userId, powChallenge: challenge, powNonce: powNonce(challenge, bits) };
+}
+
 async function joinAndWait(t, user, timeoutMs = 15_000) {
   const joined = await valid(t, 'joinQueue', {
-    method: 'POST', path: '/api/v1/tokens', token: user.accessToken, json: { userId: user.userId },
+    method: 'POST', path: '/api/v1/tokens', token: user.accessToken, json: await joinBody(t, user),
   }, {});
   assert.ok([200, 201].includes(joined.status), describeRequest(joined));
   const token = joined.body.token;
@@ -479,7 +508,7 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
     s.fanQueue = await joinAndWait(t, fan);
     s.rivalQueue = await joinAndWait(t, rival);
     const again = await valid(t, 'joinQueue', {
-      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: { userId: fan.userId },
+      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: await joinBody(t, fan),
     }, { status: 200 });
     assert.equal(again.body.status, 'ACTIVE');
     await valid(t, 'queueStatus', { path: `/api/v1/queue/status?token=${encodeURIComponent(s.fanQueue)}` }, { status: 200 });
@@ -500,6 +529,37 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
     for (const json of [{}, { userId: 'me' }]) {
       await invalid(t, 'joinQueue', { method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json }, { status: 400, code: 'BAD_REQUEST' });
     }
+  });
+  test('a join challenge: 200, with the bits of --join-pow', async (t) => {
+    const res = await valid(t, 'joinChallenge', { path: `/api/v1/tokens/challenge?userId=${fan.userId}` }, { status: 200 });
+    assert.equal(res.body.bits, JOIN_POW_BITS);
+  });
+  test('a join challenge without a userId, or with one that is not a UUID: 400 BAD_REQUEST', async (t) => {
+    for (const target of ['/api/v1/tokens/challenge', '/api/v1/tokens/challenge?userId=me']) {
+      await invalid(t, 'joinChallenge', { path: target }, { status: 400, code: 'BAD_REQUEST' });
+    }
+  });
+  test('join the queue without a proof of work: 403 POW_REQUIRED', async (t) => {
+    await valid(t, 'joinQueue', {
+      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: { userId: fan.userId },
+    }, { status: 403, code: 'POW_REQUIRED' });
+  });
+  test('join with a wrong nonce, or replaying a used challenge: 403 POW_INVALID', async (t) => {
+    const body = await joinBody(t, fan);
+    await valid(t, 'joinQueue', {
+      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken,
+      json: { ...body, powNonce: powNonce(body.powChallenge, JOIN_POW_BITS, false) },
+    }, { status: 403, code: 'POW_INVALID' });
+    await valid(t, 'joinQueue', { method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: body }, { status: 200 });
+    await valid(t, 'joinQueue', {
+      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: body,
+    }, { status: 403, code: 'POW_INVALID' });
+  });
+  test('join with a nonce that is not 1..64 of [A-Za-z0-9_-]: 400 BAD_REQUEST', async (t) => {
+    const body = await joinBody(t, fan);
+    await invalid(t, 'joinQueue', {
+      method: 'POST', path: '/api/v1/tokens', token: fan.accessToken, json: { ...body, powNonce: 'not a nonce' },
+    }, { status: 400, code: 'BAD_REQUEST' });
   });
   test('poll without, with a forged, or with an access token: 401 INVALID_TOKEN', async (t) => {
     for (const token of [undefined, FORGED, fan.accessToken]) {
@@ -744,7 +804,7 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
     }, { status: 200 });
     assert.equal(paused.body.paused, true);
     const joined = await valid(t, 'joinQueue', {
-      method: 'POST', path: '/api/v1/tokens', token: latecomer.accessToken, json: { userId: latecomer.userId },
+      method: 'POST', path: '/api/v1/tokens', token: latecomer.accessToken, json: await joinBody(t, latecomer),
     }, { status: 201 });
     assert.equal(joined.body.status, 'WAITING');
     assert.equal(joined.body.paused, true);

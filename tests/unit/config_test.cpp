@@ -63,6 +63,15 @@ TEST(CommandLine, OperatingFlags) {
   }
 }
 
+TEST(CommandLine, JoinPowIsOffUnlessGivenBits) {
+  EXPECT_EQ(std::get<Config>(parse({})).join_pow_bits, 0U);
+  EXPECT_EQ(std::get<Config>(parse({"--join-pow", "18"})).join_pow_bits, 18U);
+  EXPECT_EQ(std::get<Config>(parse({}, {{"CONCERT_JOIN_POW", "32"}})).join_pow_bits, 32U);
+  for (const auto& value : {"33", "-1", "on", ""}) {
+    EXPECT_TRUE(std::holds_alternative<BadUsage>(parse({"--join-pow", value}))) << value;
+  }
+}
+
 TEST(CommandLine, AuditReadsTheDatabaseFlagOnly) {
   const auto audit = std::get<AuditCommand>(
       parse({"audit", "--database", "sqlite:/srv/concert.db"}, {{"CONCERT_MAX_ACTIVE", "7"}}));

@@ -107,6 +107,7 @@ class HttpServerTest : public ::testing::Test {
       : sqlite_(store::sqlite::SqliteDatabase::open(dir_.file("test.db"))),
         db_(*sqlite_),
         tokens_("http-test-secret-0123456789abcdef0123456789", clock_),
+        join_pow_("http-test-secret-0123456789abcdef0123456789", 0, clock_),
         users_(db_, clock_),
         queue_(db_, clock_, {}),
         concerts_(db_, clock_),
@@ -114,8 +115,8 @@ class HttpServerTest : public ::testing::Test {
         balances_(db_, clock_),
         payments_(db_, queue_, clock_),
         server_(ioc_, pool_, hashing_pool_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                Services{users_, tokens_, queue_, concerts_, reservations_, balances_, payments_,
-                         db_, clock_, std::string("admin"), files_, "sqlite"},
+                Services{users_, tokens_, join_pow_, queue_, concerts_, reservations_, balances_,
+                         payments_, db_, clock_, std::string("admin"), files_, "sqlite"},
                 ServerOptions{.body_limit = 1024, .idle_timeout = 5s, .read_timeout = 5s}) {
     queue_.restore();
     server_.start();
@@ -169,6 +170,7 @@ class HttpServerTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteDatabase> sqlite_;
   FlakyDatabase db_;
   tokens::TokenService tokens_;
+  tokens::JoinPow join_pow_;
   users::UserService users_;
   queue::QueueService queue_;
   concerts::ConcertService concerts_;

@@ -3,6 +3,7 @@
 
 import { api, ApiError, newKey, serverNow } from './api.js';
 import * as i18n from './i18n.js';
+import { proveWork } from './pow.js';
 import { toast, clearErrors, clearNotices, formMessage, byId, el } from './ui.js';
 
 const { t } = i18n;
@@ -362,12 +363,36 @@ function queueEntry(r) {
   };
 }
 
+// POST /tokens with the proof of work the server asks for (none at --join-pow 0). A refused
+// proof (its challenge expired while the tab slept, say) is solved afresh, once.
+// `onChecking(fraction)` follows the search.
+async function requestQueueEntry(onChecking = () => {}) {
+  const userId = state.session.userId;
+  for (let attempt = 0; ; attempt += 1) {
+    const body = { userId, ...(await proveWork(userId, onChecking)) };
+    try {
+      return await api('POST', '/tokens', { token: access(), body });
+    } catch (e) {
+      if (attempt > 0 || (e.code !== 'POW_INVALID' && e.code !== 'POW_REQUIRED')) throw e;
+    }
+  }
+}
+
 async function joinQueue() {
   stopPolling();
-  state.queue = { token: null, status: 'JOINING', position: 0, remaining: 0, paused: false, initial: 0, at: Date.now() };
+  const joining = { token: null, status: 'JOINING', position: 0, remaining: 0, paused: false, initial: 0, at: Date.now() };
+  state.queue = joining;
   renderBooking();
+  // "Checking your browser…" while the proof of work is searched for.
+  const onChecking = (fraction, found) => {
+    if (state.queue !== joining) return;
+    joining.status = fraction < 1 ? 'CHECKING' : 'JOINING';
+    joining.checked = fraction;
+    if (found) byId('queue-panel').dataset.powMs = String(Math.round(found.ms));
+    renderBooking();
+  };
   try {
-    const r = await api('POST', '/tokens', { token: access(), body: { userId: state.session.userId } });
+    const r = await requestQueueEntry(onChecking);
     state.queue = queueEntry(r);
     saveQueue();
     state.justPaid = false;
@@ -486,8 +511,15 @@ function renderQueue() {
   byId('queue-note').hidden = !q || q.status === 'EXPIRED';
   if (!q || q.status === 'JOINING') {
     stateText.textContent = t('queue.joining');
+    stateText.dataset.status = 'JOINING';
     pos.textContent = '—';
     etaText.textContent = '—';
+  } else if (q.status === 'CHECKING') {
+    stateText.textContent = t('queue.checking');
+    stateText.dataset.status = 'CHECKING';
+    pos.textContent = '—';
+    etaText.textContent = '—';
+    progress = q.checked;
   } else if (q.status === 'WAITING') {
     stateText.textContent = q.paused ? t('queue.waiting.paused') : t('queue.waiting');
     stateText.dataset.status = 'WAITING';
@@ -836,7 +868,7 @@ function renderCartBar(live) {
 
 async function ensureQueueToken() {
   if (state.queue && state.queue.token) return state.queue.token;
-  const r = await api('POST', '/tokens', { token: access(), body: { userId: state.session.userId } });
+  const r = await requestQueueEntry();
   state.queue = queueEntry(r);
   saveQueue();
   return r.token;
