@@ -151,6 +151,30 @@ TEST(SqliteDatabase, LedgerRowsAddUpToTheBalance) {
             1);
 }
 
+TEST(SqliteDatabase, StoredDataThatDoesNotParseIsStoreCorrupt) {
+  testing::TempDir dir;
+  const auto path = dir.file("concert.db");
+  auto db = SqliteDatabase::open(path);
+  const std::chrono::year_month_day date{std::chrono::year{2031}, std::chrono::June,
+                                         std::chrono::day{1}};
+  ASSERT_TRUE(store::write(*db, [&](store::Tx& tx) {
+    tx.concerts.insert({.id = ConcertId::random(), .name = "Seoul", .date = date}, {});
+    return tx.users.insert({.id = UserId::random(), .username = "alice", .password_hash = "h"});
+  }));
+  const auto from = std::chrono::sys_days{date} - std::chrono::days{1};
+  ASSERT_EQ(store::read(*db, [&](store::Tx& tx) { return tx.concerts.upcoming(from, kT0); }).size(),
+            1U);
+  RawSqlite raw(path);
+  raw.exec("UPDATE concerts SET date = '2031-13-01'");
+  raw.exec("UPDATE users SET id = x'0102'");
+  EXPECT_THROW(
+      (void)store::read(*db, [&](store::Tx& tx) { return tx.concerts.upcoming(from, kT0); }),
+      StoreCorrupt);
+  EXPECT_THROW(
+      (void)store::read(*db, [](store::Tx& tx) { return tx.users.find_by_username("alice"); }),
+      StoreCorrupt);
+}
+
 TEST(SqliteDatabase, OpenOfAPathInAMissingDirectoryFailsWithOneLine) {
   testing::TempDir dir;
   expect_one_line_open_error(dir.file("missing/concert.db"), "cannot open database");
