@@ -280,9 +280,13 @@ concert-bench run --scenario status|tokens|seats|flash-sale|hold-pay --target ht
               checks and figures as flash-sale (ops hold and pay, paid seats per second).
   --server-pid  samples the server's RSS (peak reported) and counts its fdatasync+fsync
               calls with perf stat (n/a when perf cannot attach).
+  --database  with a mysql:// URL, also counts the MariaDB server's statements, commits and
+              round trips in the window (SHOW GLOBAL STATUS deltas: every client's), per
+              paid seat in a sale, else per answer.
   --out DIR   writes DIR/LABEL.json (all figures, per-second series) and DIR/LABEL.svg.
   The last line is grep-able: RESULT label=... ok_per_s=... p50_ms=... p99_ms=...
   p999_ms=... errors=... syncs_per_s=... ok_per_sync=... peak_rss_mb=... paid_seats_per_s=...
+  paid_per_sync=... statements_per_op=... commits_per_op=... round_trips_per_op=...
 
 concertd flags the scenarios assume:
   all         --jwt-secret S (the same S as here); --admin-key K for seats and flash-sale

@@ -21,9 +21,10 @@ void begin_on(store::sqlite::Connection& conn) {
 }
 void commit_on(store::sqlite::Connection& conn) { conn.exec(store::sqlite::queries::kCommit); }
 #ifdef CONCERTD_WITH_MYSQL
-void begin_on(store::mysql::Connection& conn) {
-  conn.begin_transaction(store::mysql::queries::kStartTransaction);
-}
+// The bench's connection keeps autocommit on (it is not a store Session): a bulk load
+// begins its transaction itself.
+constexpr store::Statement kStartTransaction{"START TRANSACTION"};
+void begin_on(store::mysql::Connection& conn) { conn.exec(kStartTransaction); }
 void commit_on(store::mysql::Connection& conn) { conn.exec(store::mysql::queries::kCommit); }
 #endif
 
@@ -65,6 +66,34 @@ SqlDatabase::SqlDatabase(const std::string& url) {
 SqlDatabase::~SqlDatabase() = default;
 
 bool SqlDatabase::is_mysql() const noexcept { return conn_.index() == 1; }
+
+std::optional<ServerCounters> SqlDatabase::server_counters() {
+#ifdef CONCERTD_WITH_MYSQL
+  static constexpr store::Statement kGlobalStatus{
+      "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+      " WHERE VARIABLE_NAME IN ('QUESTIONS', 'COM_STMT_PREPARE', 'COM_BEGIN', 'COM_COMMIT',"
+      " 'COM_ROLLBACK')"};
+  if (auto* conn = std::get_if<std::unique_ptr<store::mysql::Connection>>(&conn_)) {
+    std::int64_t questions = 0, prepares = 0, control = 0, commits = 0;
+    auto rows = (*conn)->query(kGlobalStatus);
+    while (rows.step()) {
+      const auto name = rows.text(0);
+      const std::int64_t value = std::stoll(rows.text(1));
+      if (name == "QUESTIONS") {
+        questions = value;
+      } else if (name == "COM_STMT_PREPARE") {
+        prepares = value;
+      } else {
+        control += value;
+        if (name == "COM_COMMIT") commits = value;
+      }
+    }
+    return ServerCounters{
+        .statements = questions - control, .commits = commits, .round_trips = questions + prepares};
+  }
+#endif
+  return std::nullopt;
+}
 
 void SqlDatabase::begin() {
   visit([](auto& conn) { begin_on(conn); });

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -12,6 +13,19 @@
 #endif
 
 namespace concertd::bench {
+
+// What a MariaDB server counted of the work its clients sent (SHOW GLOBAL STATUS): every
+// client's, so between two readings, everything that ran against the server meanwhile.
+struct ServerCounters {
+  std::int64_t statements = 0;   // Questions less transaction control (BEGIN, COMMIT, ROLLBACK)
+  std::int64_t commits = 0;      // COMMIT statements (concertd never commits by autocommit)
+  std::int64_t round_trips = 0;  // Questions and prepares: each a request and its answer
+  friend ServerCounters operator-(const ServerCounters& a, const ServerCounters& b) {
+    return {.statements = a.statements - b.statements,
+            .commits = a.commits - b.commits,
+            .round_trips = a.round_trips - b.round_trips};
+  }
+};
 
 // One connection to a concertd database, for seeding and for checking invariants after a
 // run; SQL written once for both dialects (plain `?` parameters). Not thread-safe.
@@ -25,6 +39,8 @@ class SqlDatabase final {
   ~SqlDatabase();
 
   [[nodiscard]] bool is_mysql() const noexcept;
+  // The server's counters now; nullopt on SQLite.
+  [[nodiscard]] std::optional<ServerCounters> server_counters();
   // Calls fn(connection) with a store::sqlite::Connection& or a store::mysql::Connection&.
   template <class Fn>
   decltype(auto) visit(Fn&& fn) {

@@ -33,6 +33,12 @@ std::optional<double> per_sync(const Report& r, double count) {
   return count / static_cast<double>(*r.server->syncs);
 }
 
+// A database counter per paid seat (a sale) or per request; nullopt without the counters.
+std::optional<double> per_op(const Report& r, std::int64_t ServerCounters::*counter) {
+  if (!r.database || r.ops() <= 0) return std::nullopt;
+  return static_cast<double>((*r.database).*counter) / r.ops();
+}
+
 std::string or_na(const std::optional<double>& value, int digits) {
   return value ? fixed(*value, digits) : "n/a";
 }
@@ -63,6 +69,10 @@ std::string loop_name(const RunOptions& o) {
 
 double Report::ok_per_s() const noexcept {
   return load.elapsed_s > 0 ? static_cast<double>(load.totals.ok()) / load.elapsed_s : 0;
+}
+
+double Report::ops() const noexcept {
+  return static_cast<double>(sale ? sale->paid : static_cast<std::int64_t>(load.totals.ok()));
 }
 
 void print_summary(std::ostream& out, const Report& r) {
@@ -103,6 +113,14 @@ void print_summary(std::ostream& out, const Report& r) {
       out << "n/a (perf stat could not count)\n";
     }
   }
+  if (r.database) {
+    const auto& d = *r.database;
+    out << "database: " << d.statements << " statements, " << d.commits << " commits, "
+        << d.round_trips << " round trips = " << or_na(per_op(r, &ServerCounters::statements), 2)
+        << ", " << or_na(per_op(r, &ServerCounters::commits), 2) << ", "
+        << or_na(per_op(r, &ServerCounters::round_trips), 2) << " per "
+        << (r.sale ? "paid seat" : "answer") << '\n';
+  }
   if (r.sale) {
     const auto& s = *r.sale;
     out << to_string(r.options.scenario) << ": " << s.paid << " of " << s.seats << " seats paid in "
@@ -130,6 +148,9 @@ std::string result_line(const Report& r) {
        << " paid_seats_per_s=" << (r.sale ? fixed(r.sale->paid_per_s(), 1) : "n/a")
        << " paid_per_sync="
        << or_na(r.sale ? per_sync(r, static_cast<double>(r.sale->paid)) : std::nullopt, 3)
+       << " statements_per_op=" << or_na(per_op(r, &ServerCounters::statements), 2)
+       << " commits_per_op=" << or_na(per_op(r, &ServerCounters::commits), 2)
+       << " round_trips_per_op=" << or_na(per_op(r, &ServerCounters::round_trips), 2)
        << " checks=" << (r.failed.empty() ? "ok" : "failed");
   return line.str();
 }
@@ -168,6 +189,17 @@ std::string to_json(const Report& r) {
         {"peak_rss_mb", r.server->peak_rss_mb},
         {"hwm_mb", r.server->hwm_mb}};
   }
+  json::value database = nullptr;
+  if (r.database) {
+    database = json::object{
+        {"statements", r.database->statements},
+        {"commits", r.database->commits},
+        {"round_trips", r.database->round_trips},
+        {"per", r.sale ? "paid seat" : "answer"},
+        {"statements_per_op", optional_json(per_op(r, &ServerCounters::statements))},
+        {"commits_per_op", optional_json(per_op(r, &ServerCounters::commits))},
+        {"round_trips_per_op", optional_json(per_op(r, &ServerCounters::round_trips))}};
+  }
   json::value sale = nullptr;
   if (r.sale) {
     sale = json::object{
@@ -201,6 +233,7 @@ std::string to_json(const Report& r) {
                           {"errors_by_code", std::move(errors)},
                           {"server", std::move(server)},
                           {"sale", std::move(sale)},
+                          {"database", std::move(database)},
                           {"users_exhausted", r.users_exhausted},
                           {"series", std::move(series)},
                           {"notes", std::move(notes)},

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "database.hpp"
 #include "load.hpp"
 
 namespace concertd::bench {
@@ -36,11 +37,14 @@ struct Report {
   LoadResult load{};
   std::optional<ServerFigures> server{};
   std::optional<SaleFigures> sale{};
-  bool users_exhausted = false;       // tokens: every fan was used before the deadline
-  std::vector<std::string> notes{};   // what the run wants the reader to know
-  std::vector<std::string> failed{};  // checks that failed: the exit status is 1
+  std::optional<ServerCounters> database{};  // MariaDB: what the server counted in the window
+  bool users_exhausted = false;              // tokens: every fan was used before the deadline
+  std::vector<std::string> notes{};          // what the run wants the reader to know
+  std::vector<std::string> failed{};         // checks that failed: the exit status is 1
 
   [[nodiscard]] double ok_per_s() const noexcept;
+  // What the database figures are counted per: a paid seat in a sale, else a request.
+  [[nodiscard]] double ops() const noexcept;
 };
 
 // The summary table, the notes and failed checks, and the RESULT line.

@@ -140,7 +140,8 @@ LoadPlan plan(const RunOptions& o, const net::ip::tcp::endpoint& endpoint) {
           .quiet = o.quiet};
 }
 
-// Measures `workload` with the server probe (if any) around it.
+// Measures `workload` with the server probe (if any) and, on MariaDB, the database server's
+// counters around it.
 LoadResult measure(const RunOptions& o, const net::ip::tcp::endpoint& endpoint, Workload& workload,
                    Report& report) {
   std::optional<ServerProbe> probe;
@@ -148,7 +149,14 @@ LoadResult measure(const RunOptions& o, const net::ip::tcp::endpoint& endpoint, 
     probe.emplace(*o.server_pid);
     probe->start();
   }
+  std::optional<SqlDatabase> database;
+  std::optional<ServerCounters> before;
+  if (o.database && o.database->starts_with("mysql://")) {
+    database.emplace(*o.database);
+    before = database->server_counters();
+  }
   auto result = run_load(plan(o, endpoint), workload, probe ? &*probe : nullptr);
+  if (before) report.database = *database->server_counters() - *before;
   if (probe) {
     probe->stop();
     report.server = ServerFigures{.syncs = probe->syncs(),

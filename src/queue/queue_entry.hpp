@@ -43,6 +43,12 @@ struct QueueEntry {
   std::optional<Timestamp> expires_at;  // set once ACTIVE
 };
 
+// What QueueStore::enqueue found or made.
+struct Enqueued {
+  QueueEntry entry;
+  bool created = false;  // false: the user's live entry came back
+};
+
 // A number past the admission horizon, as the admitter reads it. A number with no row is
 // a gap: taken by a join that has not committed yet, or by one that rolled back.
 struct QueueSlot {
@@ -82,9 +88,13 @@ class QueueStore {
   virtual ~QueueStore() = default;
   // The user's WAITING entry, or ACTIVE entry that has not expired by `now`.
   [[nodiscard]] virtual std::optional<QueueEntry> find_live(UserId user, Timestamp now) = 0;
-  // Appends a WAITING entry at the back; the store assigns the next number. Numbers are
-  // taken in increasing order but may commit out of it: no lock is shared by every join.
-  [[nodiscard]] virtual QueueEntry enqueue(UserId user, Timestamp now) = 0;
+  // Appends a WAITING entry of `user` at the back, unless the user has a live entry
+  // (WAITING, or ACTIVE with expires_at > now), which comes back instead: a unique key on
+  // live entries settles two joins of one user at once, so no lock is taken first. An
+  // ACTIVE entry past its expiry is ended on the way. nullopt: no such user. The store
+  // assigns the next number; numbers are taken in increasing order but may commit out of
+  // it: no lock is shared by every join.
+  [[nodiscard]] virtual std::optional<Enqueued> enqueue(UserId user, Timestamp now) = 0;
   // True when entry `number` belongs to `user` and is ACTIVE with expires_at > now.
   [[nodiscard]] virtual bool is_active(std::int64_t number, UserId user, Timestamp now) = 0;
   // The entries numbered above `after`, of every status, in number order: up to `limit`.

@@ -120,11 +120,11 @@ void QueueService::restore() {
 Result<QueueService::Ticket> QueueService::join(UserId user) {
   const auto now = clock_.now();
   auto ticket = store::write(db_, [&](store::Tx& tx) -> Result<Ticket> {
-    if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
     // The brief's rule: a WAITING or ACTIVE entry comes back as it is; only a user
     // without one (never queued, or EXPIRED) goes to the back.
-    if (auto live = tx.queue.find_live(user, now)) return Ticket{*live, false, {}};
-    return Ticket{tx.queue.enqueue(user, now), true, {}};
+    auto joined = tx.queue.enqueue(user, now);
+    if (!joined) return make_error(Errc::kUserNotFound, "no such user");
+    return Ticket{std::move(joined->entry), joined->created, {}};
   });
   if (!ticket) return ticket;
   room_.on_enqueued(ticket->entry.number, now);

@@ -21,6 +21,14 @@ class DuplicateKey final : public std::runtime_error {
   std::string key_;
 };
 
+// An INSERT refused because a row it refers to (by a foreign key) does not exist, e.g. a
+// queue entry of a user that is not there. The statement is undone and the transaction
+// goes on.
+class MissingReference final : public std::runtime_error {
+ public:
+  MissingReference() : std::runtime_error("a referenced row does not exist") {}
+};
+
 // Thrown by a store when its transaction lost a race that a rerun settles (e.g. another
 // node inserted the same idempotency key first): MysqlDatabase::write runs the work again.
 // On SQLite, whose one writer runs each write transaction alone, no such race exists.

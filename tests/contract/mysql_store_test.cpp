@@ -422,8 +422,6 @@ TEST_F(MysqlDatabaseTest, LockWaitTimeoutIsRunAgain) {
 // placeholder if it rolled back.
 TEST_F(MysqlDatabaseTest, AGapStaysOpenWhileTheJoinThatTookItMayCommit) {
   auto db = open();
-  const auto early = add_user(*db, "early");
-  const auto late = add_user(*db, "late");
   const auto fill_gap = [&](std::int64_t number) {
     bool closed = false;
     db->write([&](store::Tx& tx) {
@@ -434,20 +432,25 @@ TEST_F(MysqlDatabaseTest, AGapStaysOpenWhileTheJoinThatTookItMayCommit) {
   };
   for (const bool commits : {true, false}) {
     SCOPED_TRACE(commits ? "the join commits" : "the join rolls back");
+    // New fans each time: a fan whose entry committed would get that entry back.
+    const std::string suffix = commits ? "-commits" : "-rolls-back";
+    const auto early = add_user(*db, "early" + suffix);
+    const auto late = add_user(*db, "late" + suffix);
     std::latch numbered(1);
     std::latch release(1);
     std::int64_t early_number = 0;
     std::jthread join([&] {
       db->write([&](store::Tx& tx) {
-        early_number = tx.queue.enqueue(early, kT0).number;
+        early_number = tx.queue.enqueue(early, kT0).value().entry.number;
         numbered.count_down();
         release.wait();
         return commits;
       });
     });
     numbered.wait();
-    const auto late_number =
-        store::write(*db, [&](store::Tx& tx) { return tx.queue.enqueue(late, kT0); }).number;
+    const auto late_number = store::write(*db, [&](store::Tx& tx) {
+                               return tx.queue.enqueue(late, kT0).value().entry;
+                             }).number;
     EXPECT_EQ(late_number, early_number + 1);
     EXPECT_FALSE(fill_gap(early_number));
     release.count_down();

@@ -28,19 +28,19 @@ std::vector<QueueEntry> waiting(const std::vector<queue::QueueSlot>& slots) {
 }
 
 TEST_P(QueueStore, EnqueueAssignsIncreasingNumbersToWaitingEntries) {
-  const auto alice = add_user();
-  const auto bob = add_user();
+  std::vector<UserId> users;
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 5; ++i) {
+    users.push_back(add_user());
     entries.push_back(commit([&](store::Tx& tx) {
-      return tx.queue.enqueue(i % 2 == 0 ? alice : bob, kT0 + std::chrono::seconds(i));
+      return tx.queue.enqueue(users.back(), kT0 + std::chrono::seconds(i)).value().entry;
     }));
   }
   EXPECT_GT(entries.front().number, 0);
   for (std::size_t i = 1; i < entries.size(); ++i) {
     EXPECT_GT(entries[i].number, entries[i - 1].number);
   }
-  EXPECT_EQ(entries[1].user, bob);
+  EXPECT_EQ(entries[1].user, users[1]);
   EXPECT_EQ(entries[1].status, QueueStatus::kWaiting);
   EXPECT_EQ(entries[1].created_at, kT0 + 1s);
   EXPECT_FALSE(entries[1].expires_at);
@@ -48,12 +48,14 @@ TEST_P(QueueStore, EnqueueAssignsIncreasingNumbersToWaitingEntries) {
 
 TEST_P(QueueStore, NumbersKeepIncreasingAfterEntriesExpire) {
   const auto user = add_user();
-  const auto first = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto first =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   commit([&](store::Tx& tx) {
     tx.queue.expire(first.number);
     return true;
   });
-  const auto second = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto second =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   EXPECT_GT(second.number, first.number);
 }
 
@@ -62,7 +64,8 @@ TEST_P(QueueStore, FindLiveReturnsTheWaitingOrUnexpiredActiveEntry) {
   const auto none = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0); });
   EXPECT_FALSE(none);
 
-  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto entry =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   auto live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 1h); });
   ASSERT_TRUE(live);
   EXPECT_EQ(live->number, entry.number);
@@ -83,33 +86,84 @@ TEST_P(QueueStore, FindLiveReturnsTheWaitingOrUnexpiredActiveEntry) {
 TEST_P(QueueStore, FindLiveIgnoresExpiredEntriesAndOtherUsers) {
   const auto alice = add_user();
   const auto bob = add_user();
-  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  const auto entry =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0).value().entry; });
   commit([&](store::Tx& tx) {
     tx.queue.expire(entry.number);
     return true;
   });
   EXPECT_FALSE(query([&](store::Tx& tx) { return tx.queue.find_live(alice, kT0); }));
-  (void)commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0); });
+  (void)commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0).value().entry; });
   EXPECT_FALSE(query([&](store::Tx& tx) { return tx.queue.find_live(alice, kT0); }));
 }
 
-TEST_P(QueueStore, FindLivePrefersTheNewestEntry) {
+TEST_P(QueueStore, EnqueueGivesBackTheLiveEntryAndEndsALapsedOne) {
   const auto user = add_user();
-  const auto older = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto first = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->created);
+  const auto again = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 1s); });
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->entry.number, first->entry.number);
+  EXPECT_EQ(again->entry.status, QueueStatus::kWaiting);
+
   commit([&](store::Tx& tx) {
-    tx.queue.activate(older.number, older.number, kT0 + 10min);
+    tx.queue.activate(first->entry.number, first->entry.number, kT0 + 10min);
     return true;
   });
-  const auto newer = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 1s); });
-  const auto live = query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0 + 2s); });
-  ASSERT_TRUE(live);
-  EXPECT_EQ(live->number, newer.number);
+  const auto active = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 2s); });
+  ASSERT_TRUE(active);
+  EXPECT_FALSE(active->created);
+  EXPECT_EQ(active->entry.status, QueueStatus::kActive);
+  EXPECT_EQ(active->entry.expires_at, kT0 + 10min);
+
+  // Past its expiry (not yet swept) the ACTIVE entry ends, and the user goes to the back.
+  const auto next = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0 + 10min); });
+  ASSERT_TRUE(next);
+  EXPECT_TRUE(next->created);
+  EXPECT_GT(next->entry.number, first->entry.number);
+  const auto slots = query([&](store::Tx& tx) { return tx.queue.entries_after(0, 10); });
+  EXPECT_EQ(numbers(waiting(slots)), std::vector<std::int64_t>{next->entry.number});
+  EXPECT_FALSE(query(
+      [&](store::Tx& tx) { return tx.queue.is_active(first->entry.number, user, kT0 + 3s); }));
+}
+
+TEST_P(QueueStore, EnqueueOfNoSuchUserIsNullopt) {
+  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.queue.enqueue(UserId::random(), kT0); }));
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.counters(); }).last_number, 0);
+}
+
+// Two joins of one user at once, each in its own transaction: one entry, the same for both.
+TEST_P(QueueStore, ConcurrentEnqueuesOfOneUserMakeOneEntry) {
+  constexpr std::size_t kThreads = 8;
+  const auto user = add_user();
+  std::vector<std::int64_t> got(kThreads);
+  std::vector<int> created(kThreads);
+  {
+    std::latch start(static_cast<std::ptrdiff_t>(kThreads));
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        const auto joined =
+            commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }).value();
+        got[i] = joined.entry.number;
+        created[i] = joined.created ? 1 : 0;
+      });
+    }
+  }
+  EXPECT_EQ(static_cast<std::size_t>(std::count(got.begin(), got.end(), got.front())), kThreads);
+  EXPECT_EQ(std::count(created.begin(), created.end(), 1), 1);
+  const auto slots = query([&](store::Tx& tx) { return tx.queue.entries_after(0, 100); });
+  EXPECT_EQ(numbers(waiting(slots)), std::vector<std::int64_t>{got.front()});
 }
 
 TEST_P(QueueStore, IsActiveNeedsTheRightUserAndAnUnexpiredActiveEntry) {
   const auto alice = add_user();
   const auto bob = add_user();
-  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  const auto entry =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0).value().entry; });
   const auto active = [&](std::int64_t number, UserId user, Timestamp now) {
     return query([&](store::Tx& tx) { return tx.queue.is_active(number, user, now); });
   };
@@ -133,7 +187,8 @@ TEST_P(QueueStore, EntriesAfterListsEveryNumberAfterANumberInOrder) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 6; ++i) {
     const auto user = add_user();
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; }));
   }
   commit([&](store::Tx& tx) {
     tx.queue.activate(entries[1].number, entries[1].number, kT0 + 10min);
@@ -165,7 +220,8 @@ TEST_P(QueueStore, EntriesAfterListsEveryNumberAfterANumberInOrder) {
 
 TEST_P(QueueStore, FillGapTakesAFreeNumberWithAPlaceholderAndLeavesAnEntryAsItIs) {
   const auto user = add_user();
-  const auto first = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto first =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   const auto gap = first.number + 3;
   EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.queue.fill_gap(gap, kT0); }));
   EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.queue.fill_gap(first.number, kT0); }));
@@ -176,9 +232,11 @@ TEST_P(QueueStore, FillGapTakesAFreeNumberWithAPlaceholderAndLeavesAnEntryAsItIs
   EXPECT_EQ(slots[1].number, gap);
   EXPECT_FALSE(slots[1].waiting);
   // Nobody can be given the number, nor one below it, and it never counts as a user's.
-  const auto next = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto other = add_user();
+  const auto next =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(other, kT0).value().entry; });
   EXPECT_GT(next.number, gap);
-  EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.find_live(user, kT0); })->number,
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.find_live(other, kT0); })->number,
             next.number);
   EXPECT_EQ(query([&](store::Tx& tx) { return tx.queue.counters(); }).last_number, next.number);
 }
@@ -187,7 +245,8 @@ TEST_P(QueueStore, ActivateTurnsOnlyTheWaitingEntriesOfTheRangeActive) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 5; ++i) {
     const auto user = add_user();
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; }));
   }
   commit([&](store::Tx& tx) {
     tx.queue.expire(entries[2].number);  // skipped: walked away
@@ -213,14 +272,15 @@ TEST_P(QueueStore, ActivateTurnsOnlyTheWaitingEntriesOfTheRangeActive) {
 TEST_P(QueueStore, ExpireActiveOfEndsOnlyThatUsersActiveEntries) {
   const auto alice = add_user();
   const auto bob = add_user();
-  const auto a1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
-  const auto b1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0); });
+  const auto carol = add_user();
+  const auto a1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0).value().entry; });
+  const auto b1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0).value().entry; });
   commit([&](store::Tx& tx) {
     tx.queue.activate(a1.number, a1.number, kT0 + 10min);
     tx.queue.activate(b1.number, b1.number, kT0 + 10min);
     return true;
   });
-  const auto a2 = commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0); });
+  const auto c1 = commit([&](store::Tx& tx) { return tx.queue.enqueue(carol, kT0).value().entry; });
   commit([&](store::Tx& tx) {
     tx.queue.expire_active_of(alice);
     return true;
@@ -230,7 +290,7 @@ TEST_P(QueueStore, ExpireActiveOfEndsOnlyThatUsersActiveEntries) {
     EXPECT_TRUE(tx.queue.is_active(b1.number, bob, kT0));
     // The WAITING entry stays in line.
     const auto next = waiting(tx.queue.entries_after(0, 10));
-    EXPECT_EQ(numbers(next), std::vector<std::int64_t>{a2.number});
+    EXPECT_EQ(numbers(next), std::vector<std::int64_t>{c1.number});
     return true;
   });
 }
@@ -243,7 +303,8 @@ TEST_P(QueueStore, DeparturesArePublishedOnceAndReadBetweenChanges) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 5; ++i) {
     users.push_back(add_user());
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(users.back(), kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(users.back(), kT0).value().entry; }));
   }
   commit([&](store::Tx& tx) {
     tx.queue.activate(entries[0].number, entries[3].number, kT0 + 10min);
@@ -304,7 +365,8 @@ TEST_P(QueueStore, ExpireLapsedEndsActiveEntriesWhoseTimeIsUp) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 4; ++i) {
     const auto user = add_user();
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; }));
   }
   commit([&](store::Tx& tx) {
     tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
@@ -334,7 +396,8 @@ TEST_P(QueueStore, SnapshotHasTheCountersAndTheUnexpiredActiveEntries) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 5; ++i) {
     const auto user = add_user();
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; }));
   }
   commit([&](store::Tx& tx) {
     tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
@@ -357,7 +420,8 @@ TEST_P(QueueStore, SnapshotHasTheCountersAndTheUnexpiredActiveEntries) {
 
 TEST_P(QueueStore, SnapshotLastNumberSurvivesExpiry) {
   const auto user = add_user();
-  const auto entry = commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  const auto entry =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   commit([&](store::Tx& tx) {
     tx.queue.expire(entry.number);
     tx.queue.set_admitted_up_to(entry.number);
@@ -377,7 +441,8 @@ TEST_P(QueueStore, CountersAreTheSnapshotsCountersWithinTheTransaction) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 3; ++i) {
     const auto user = add_user();
-    entries.push_back(commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); }));
+    entries.push_back(
+        commit([&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; }));
   }
   const auto seen = commit([&](store::Tx& tx) {
     tx.queue.activate(entries[0].number, entries[0].number, kT0 + 5min);
@@ -437,7 +502,7 @@ TEST_P(QueueStore, AJoinThatCommitsLateKeepsItsNumberAndItsEntry) {
   std::int64_t early_number = 0;
   std::thread slow([&] {
     db().write([&](store::Tx& tx) {
-      early_number = tx.queue.enqueue(early, kT0).number;
+      early_number = tx.queue.enqueue(early, kT0).value().entry.number;
       numbered.count_down();
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
       return true;
@@ -445,7 +510,7 @@ TEST_P(QueueStore, AJoinThatCommitsLateKeepsItsNumberAndItsEntry) {
   });
   numbered.wait();
   const auto late_number =
-      commit([&](store::Tx& tx) { return tx.queue.enqueue(late, kT0); }).number;
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(late, kT0).value().entry; }).number;
   const auto visible = query([&](store::Tx& tx) { return tx.queue.entries_after(0, 10); });
   if (visible.front().number != early_number) {
     db().write([&](store::Tx& tx) { return tx.queue.fill_gap(early_number, kT0); });
@@ -465,7 +530,9 @@ TEST_P(QueueStore, ConcurrentEnqueuesGetDistinctNumbers) {
   std::vector<std::jthread> threads;
   for (std::size_t i = 0; i < users.size(); ++i) {
     threads.emplace_back([&, i] {
-      got[i] = commit([&](store::Tx& tx) { return tx.queue.enqueue(users[i], kT0); }).number;
+      got[i] = commit([&](store::Tx& tx) {
+                 return tx.queue.enqueue(users[i], kT0).value().entry;
+               }).number;
     });
   }
   threads.clear();

@@ -93,12 +93,15 @@ TEST(SqliteDatabase, ReopenedFileHasTheCommittedData) {
     }));
     ASSERT_TRUE(
         store::write(*db, [&](store::Tx& tx) { return tx.ledger.credit(user, Won{700}, kT0); }));
-    (void)store::write(*db, [&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+    (void)store::write(*db,
+                       [&](store::Tx& tx) { return tx.queue.enqueue(user, kT0).value().entry; });
   }
   auto db = SqliteDatabase::open(path);
   EXPECT_EQ(store::read(*db, [&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{700});
-  const auto next = store::write(*db, [&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
-  EXPECT_EQ(next.number, 2);
+  const auto again = store::write(*db, [&](store::Tx& tx) { return tx.queue.enqueue(user, kT0); });
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);  // the live entry of before the restart
+  EXPECT_EQ(again->entry.number, 1);
 }
 
 TEST(SqliteDatabase, MigrationsAreAppliedOnceAndRecorded) {

@@ -301,6 +301,7 @@ void Query::execute() {
     conn_.fail(h);
   }
   executed_ = true;
+  ++conn_.calls_;
   if (mysql_stmt_execute(h) != 0) conn_.fail(h);
   if (stmt_.columns.empty()) {
     conn_.changes_ = static_cast<std::int64_t>(mysql_stmt_affected_rows(h));
@@ -453,6 +454,7 @@ std::unique_ptr<Prepared> Connection::prepare(std::string_view sql) {
   stmt->handle.reset(mysql_stmt_init(conn_.get()));
   if (!stmt->handle) fail();
   MYSQL_STMT* h = stmt->handle.get();
+  ++calls_;
   if (mysql_stmt_prepare(h, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail(h);
   const auto params = mysql_stmt_param_count(h);
   stmt->params.resize(params);
@@ -476,6 +478,7 @@ std::unique_ptr<Prepared> Connection::prepare(std::string_view sql) {
 
 void Connection::exec(std::string_view sql) {
   MYSQL* h = conn_.get();
+  ++calls_;
   if (mysql_real_query(h, sql.data(), static_cast<unsigned long>(sql.size())) != 0) fail();
   if (MYSQL_RES* result = mysql_store_result(h)) {
     mysql_free_result(result);
@@ -484,9 +487,9 @@ void Connection::exec(std::string_view sql) {
   }
 }
 
-void Connection::begin_transaction(const Statement& statement) {
+void Connection::begin_transaction() noexcept {
   aborted_by_ = 0;
-  exec(statement);
+  calls_ = 0;
 }
 
 void Connection::fail(st_mysql_stmt* stmt) {
@@ -511,6 +514,7 @@ void Connection::fail(st_mysql_stmt* stmt) {
     broken_ = true;
   }
   if (code == kErDupEntry) throw DuplicateKey(duplicate_key(message));
+  if (code == kErNoReferencedRow) throw MissingReference();
   throw MysqlError(code, "mysql: error " + std::to_string(code) + " (SQLSTATE " +
                              std::string(sqlstate != nullptr ? sqlstate : "?") + ")");
 }

@@ -23,6 +23,7 @@ namespace concertd::store::mysql {
 
 // Server and client error numbers the adapter acts on.
 inline constexpr unsigned kErDupEntry = 1062;
+inline constexpr unsigned kErNoReferencedRow = 1452;
 inline constexpr unsigned kErLockWaitTimeout = 1205;
 inline constexpr unsigned kErLockDeadlock = 1213;
 
@@ -143,11 +144,16 @@ class Connection final {
   [[nodiscard]] std::int64_t insert_id() const noexcept { return insert_id_; }
 
   [[nodiscard]] bool broken() const noexcept { return broken_; }
-  // Runs START TRANSACTION (`sql`). After a deadlock the server has rolled back the whole
-  // transaction (after a lock wait timeout, the statement): until the next
-  // begin_transaction(), every statement throws that error again, so that nothing runs
-  // outside the transaction the work believes it is in.
-  void begin_transaction(const Statement& statement);
+  // Marks where a transaction begins; no round trip. A Session runs with autocommit off,
+  // so the server starts the transaction at the first statement, and COMMIT or ROLLBACK
+  // ends it. After a deadlock the server has rolled back the whole transaction (after a
+  // lock wait timeout, the statement): until the next begin_transaction(), every statement
+  // throws that error again, so that nothing runs outside the transaction the work
+  // believes it is in.
+  void begin_transaction() noexcept;
+  // Calls to the server (prepares, executions, text statements) since begin_transaction(),
+  // the one that failed included.
+  [[nodiscard]] std::size_t calls() const noexcept { return calls_; }
   // The deadlock or lock wait timeout that ended the current transaction, else 0.
   [[nodiscard]] unsigned aborted_by() const noexcept { return aborted_by_; }
 
@@ -165,6 +171,7 @@ class Connection final {
   std::unordered_map<const Statement*, std::unique_ptr<Prepared>> cache_;
   std::int64_t changes_ = 0;
   std::int64_t insert_id_ = 0;
+  std::size_t calls_ = 0;
   bool broken_ = false;
   unsigned aborted_by_ = 0;  // the deadlock or lock wait timeout that ended the transaction
 };

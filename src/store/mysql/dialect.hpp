@@ -23,6 +23,7 @@ struct Dialect {
   // The server names a unique key by the index name (PRIMARY for the primary key).
   static constexpr std::string_view kUsernameKey = "users_username";
   static constexpr std::string_view kQueueNumberKey = "PRIMARY";
+  static constexpr std::string_view kLiveEntryKey = "queue_entries_live_user";
 
   static constexpr const Statement& kLockUser = queries::kLockUser;
   static constexpr const Statement& kLockUserByName = queries::kLockUserByName;

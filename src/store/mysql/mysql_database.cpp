@@ -201,11 +201,15 @@ class MysqlDatabase::Lease final {
 
   [[nodiscard]] Session& session() noexcept { return *session_; }
   [[nodiscard]] Connection& connection() noexcept { return session_->connection(); }
-  [[nodiscard]] bool reused() const noexcept { return reused_; }
+  // A pooled connection that died while idle: its first call failed, so nothing ran on it.
+  [[nodiscard]] bool stale() noexcept {
+    return reused_ && connection().broken() && connection().calls() <= 1;
+  }
 
   // Ends whatever transaction is open. Never throws: a connection that cannot roll back
-  // is closed, which makes the server roll back.
+  // is closed, which makes the server roll back (as it does for one already lost).
   void rollback() noexcept {
+    if (connection().broken()) return;
     try {
       connection().exec(q::kRollback);
     } catch (...) {
@@ -317,19 +321,17 @@ void MysqlDatabase::discard_idle() {
   pool_cv_.notify_all();
 }
 
-std::unique_ptr<MysqlDatabase::Lease> MysqlDatabase::begin(Isolation isolation,
-                                                           const Statement& start) {
+void MysqlDatabase::transact(Isolation isolation, const std::function<void(Lease&)>& transaction) {
   for (std::size_t tries = 1;; ++tries) {
-    auto lease = std::make_unique<Lease>(*this, isolation);
+    Lease lease(*this, isolation);
     try {
-      lease->session().set_isolation(isolation);
-      lease->connection().begin_transaction(start);
-      return lease;
+      lease.connection().begin_transaction();
+      lease.session().set_isolation(isolation);
+      transaction(lease);
+      return;
     } catch (const StoreUnavailable&) {
-      // A pooled connection that died while idle: nothing ran on it, so take another
-      // (discard_idle() closes the other idle ones; the next lease is a new connection).
-      const bool stale = lease->reused() && lease->connection().broken();
-      if (!stale || tries > options_.max_connections) throw;
+      // discard_idle() has closed the other idle ones: the next lease is a new connection.
+      if (!lease.stale() || tries > options_.max_connections) throw;
     }
   }
 }
@@ -337,12 +339,11 @@ std::unique_ptr<MysqlDatabase::Lease> MysqlDatabase::begin(Isolation isolation,
 void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
   for (int attempt = 1;; ++attempt) {
     std::string lost;  // why this attempt lost a race, if it did
-    {
-      auto lease = begin(Isolation::kReadCommitted, q::kStartTransaction);
-      Connection& conn = lease->connection();
+    transact(Isolation::kReadCommitted, [&](Lease& lease) {
+      Connection& conn = lease.connection();
       try {
-        if (!work(lease->session().tx())) {
-          lease->rollback();
+        if (!work(lease.session().tx())) {
+          lease.rollback();
           return;
         }
         // The work swallowed a deadlock or lock wait timeout: the server rolled back what
@@ -355,27 +356,27 @@ void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
           conn.exec(q::kCommit);
         } catch (const StoreUnavailable& e) {
           // Lost during COMMIT: committed or not, nobody here can tell (see the header).
-          if (conn.broken()) {
+          if (conn.broken() && !lease.stale()) {
             throw StoreUnavailable("mysql: connection lost during COMMIT, outcome unknown");
           }
           throw;
         }
-        return;
       } catch (const MysqlError& e) {
-        lease->rollback();
+        lease.rollback();
         if (!e.retryable()) throw;
         auto& m = metrics::registry();
         (e.code() == kErLockDeadlock ? m.retries_deadlock : m.retries_lock_wait).add();
         lost = e.what();
       } catch (const LostRace& e) {
-        lease->rollback();
+        lease.rollback();
         metrics::registry().retries_lost_race.add();
         lost = e.what();
       } catch (...) {
-        lease->rollback();
+        lease.rollback();
         throw;
       }
-    }
+    });
+    if (lost.empty()) return;
     if (attempt >= options_.max_attempts) {
       throw StoreUnavailable("mysql: gave up after " + std::to_string(attempt) +
                              " attempts: " + reason(std::runtime_error(lost)));
@@ -385,14 +386,15 @@ void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
 }
 
 void MysqlDatabase::snapshot(const std::function<void(Session&)>& work) {
-  auto lease = begin(Isolation::kRepeatableRead, q::kStartReadOnly);
-  try {
-    work(lease->session());
-    lease->connection().exec(q::kCommit);
-  } catch (...) {
-    lease->rollback();
-    throw;
-  }
+  transact(Isolation::kRepeatableRead, [&](Lease& lease) {
+    try {
+      work(lease.session());
+      lease.connection().exec(q::kCommit);
+    } catch (...) {
+      lease.rollback();
+      throw;
+    }
+  });
 }
 
 void MysqlDatabase::read(const std::function<void(Tx&)>& work) {
@@ -411,7 +413,10 @@ bool MysqlDatabase::ready() {
   for (int i = 0; i < 2; ++i) {
     try {
       if (!probe_) probe_ = connect();
-      return probe_->connection().query(q::kReadyProbe).step();
+      Connection& conn = probe_->connection();
+      const bool ready = conn.query(q::kReadyProbe).step();
+      conn.exec(q::kCommit);  // autocommit is off: no transaction stays open while idle
+      return ready;
     } catch (const std::exception&) {
       probe_.reset();
     }

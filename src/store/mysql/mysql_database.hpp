@@ -53,8 +53,11 @@ struct Options {
 // StoreUnavailable (503) as for any fault and must not report success. Retrying the same
 // request with its Idempotency-Key then answers as the first one did if it committed.
 //
-// read() and audit() run in a READ ONLY transaction at REPEATABLE READ WITH CONSISTENT
-// SNAPSHOT, so they see one snapshot of committed data.
+// read() and audit() run in a transaction at REPEATABLE READ, so they see one snapshot of
+// committed data (taken at their first read).
+//
+// Sessions run with autocommit off: a transaction begins at its first statement, without
+// a START TRANSACTION round trip of its own.
 //
 // A URL may list several servers, the nodes of one cluster (e.g. Galera): every new
 // connection goes to the server the last one reached, and when that server cannot be
@@ -88,12 +91,14 @@ class MysqlDatabase final : public Database {
  private:
   class Lease;
 
-  // Runs `work` on a session inside one READ ONLY consistent-snapshot transaction.
+  // Runs `work` on a session inside one REPEATABLE READ transaction.
   void snapshot(const std::function<void(Session&)>& work);
 
-  // A session with a transaction begun by `start`. A pooled connection that turns out to
-  // be gone (e.g. the server restarted while it was idle) is replaced by a new one once.
-  [[nodiscard]] std::unique_ptr<Lease> begin(Isolation isolation, const Statement& start);
+  // Runs `transaction` (which ends the transaction it begins) on a leased session at
+  // `isolation`. A pooled connection that turns out to be gone (e.g. the server restarted
+  // while it was idle) fails its first call, before anything ran on it: `transaction`
+  // then runs again on another one, up to once per pooled connection.
+  void transact(Isolation isolation, const std::function<void(Lease&)>& transaction);
 
   MysqlDatabase(std::vector<Endpoint> servers, std::size_t current, Options options);
 

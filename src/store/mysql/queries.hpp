@@ -37,9 +37,10 @@ inline constexpr Statement kSetLockWaitTimeout{"SET SESSION innodb_lock_wait_tim
 // Seconds; MariaDB only.
 inline constexpr Statement kSetIdleTransactionTimeout{"SET SESSION idle_transaction_timeout = ?"};
 
-inline constexpr Statement kStartTransaction{"START TRANSACTION"};
-// A consistent snapshot from the first statement on (under REPEATABLE READ).
-inline constexpr Statement kStartReadOnly{"START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"};
+// A session's transactions begin implicitly, at their first statement, which saves the
+// START TRANSACTION round trip of every use case: under REPEATABLE READ, a read's snapshot
+// is taken at its first read. COMMIT or ROLLBACK ends each one.
+inline constexpr Statement kSetAutocommitOff{"SET SESSION autocommit = 0"};
 inline constexpr Statement kCommit{"COMMIT"};
 inline constexpr Statement kRollback{"ROLLBACK"};
 

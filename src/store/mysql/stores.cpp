@@ -4,6 +4,11 @@
 
 namespace concertd::store::mysql {
 
+Session::Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait)
+    : conn_(endpoint, timeouts, lock_wait) {
+  conn_.exec(queries::kSetAutocommitOff);
+}
+
 void Session::set_isolation(Isolation isolation) {
   if (isolation == isolation_) return;
   conn_.exec(isolation == Isolation::kReadCommitted ? queries::kSetReadCommitted

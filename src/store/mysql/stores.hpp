@@ -16,8 +16,8 @@ enum class Isolation { kReadCommitted, kRepeatableRead };
 // stores and the Tx refer to its members.
 class Session final {
  public:
-  Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait)
-      : conn_(endpoint, timeouts, lock_wait) {}
+  // Connects, with autocommit off (queries::kSetAutocommitOff).
+  Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 

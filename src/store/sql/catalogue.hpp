@@ -32,6 +32,12 @@ inline constexpr Statement kFindLiveEntry{
 inline constexpr Statement kEnqueue{
     // user, now; the number is the connection's insert_id()
     "INSERT INTO queue_entries (user_id, status, created_at) VALUES (?, 'WAITING', ?)"};
+// An ACTIVE entry past its expiry still holds the user's live-entry key until the sweeper
+// (kExpireLapsedEntries) or a join of that user ends it.
+inline constexpr Statement kEndLapsedEntryOfUser{
+    // user, now
+    "UPDATE queue_entries SET status = 'EXPIRED'"
+    " WHERE user_id = ? AND status = 'ACTIVE' AND expires_at <= ?"};
 inline constexpr Statement kEntryIsActive{
     // number, user, now
     "SELECT 1 FROM queue_entries"

@@ -24,7 +24,8 @@
 //   - the statements it writes otherwise: kLockUser, kLockUserByName (row locks),
 //     kQueueCounters, kFillGap, and kTryHoldSeat, kCreditBalance, kDebitBalance (which
 //     return the new value where the dialect has UPDATE ... RETURNING);
-//   - the names it gives unique keys in DuplicateKey: kUsernameKey, kQueueNumberKey;
+//   - the names it gives unique keys in DuplicateKey: kUsernameKey, kQueueNumberKey,
+//     kLiveEntryKey (a user's one WAITING or ACTIVE entry);
 //   - updated_value(conn, update, read_back, bind_key): the value the conditional UPDATE
 //     `update` left in the one row it changed (its RETURNING, or `read_back` bound by
 //     `bind_key`), nullopt when it changed none;
@@ -175,19 +176,30 @@ class SqlQueueStore final : public queue::QueueStore {
     if (!row.step()) return std::nullopt;
     return detail::read_entry(row);
   }
-  [[nodiscard]] queue::QueueEntry enqueue(UserId user, Timestamp now) override {
-    try {
-      conn_.query(kEnqueue).bind(1, user).bind(2, now).run();
-    } catch (const DuplicateKey& e) {
-      // The admitter took the number as a gap before this row reached the index.
-      if (e.key() == D::kQueueNumberKey) throw LostRace("the queue number was closed as a gap");
-      throw;
+  [[nodiscard]] std::optional<queue::Enqueued> enqueue(UserId user, Timestamp now) override {
+    // Twice at most: the first insert may meet an ACTIVE entry past its expiry, ended here.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      try {
+        conn_.query(kEnqueue).bind(1, user).bind(2, now).run();
+        return queue::Enqueued{.entry = {.number = conn_.insert_id(),
+                                         .user = user,
+                                         .status = queue::QueueStatus::kWaiting,
+                                         .created_at = now,
+                                         .expires_at = std::nullopt},
+                               .created = true};
+      } catch (const DuplicateKey& e) {
+        // The admitter took the number as a gap before this row reached the index.
+        if (e.key() == D::kQueueNumberKey) throw LostRace("the queue number was closed as a gap");
+        if (e.key() != D::kLiveEntryKey) throw;
+      } catch (const MissingReference&) {
+        return std::nullopt;  // no such user
+      }
+      // The user has a live entry by the key; by the clock too unless it lapsed.
+      if (auto live = find_live(user, now)) return queue::Enqueued{*live, false};
+      conn_.query(kEndLapsedEntryOfUser).bind(1, user).bind(2, now).run();
     }
-    return queue::QueueEntry{.number = conn_.insert_id(),
-                             .user = user,
-                             .status = queue::QueueStatus::kWaiting,
-                             .created_at = now,
-                             .expires_at = std::nullopt};
+    // The live entry ended and another began between the statements: run the join again.
+    throw LostRace("the user's live queue entry changed during the join");
   }
   [[nodiscard]] bool is_active(std::int64_t number, UserId user, Timestamp now) override {
     return conn_.query(kEntryIsActive).bind(1, number).bind(2, user).bind(3, now).step();

@@ -120,6 +120,7 @@ bool Query::step() {
   if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
     throw DuplicateKey(unique_key(sqlite3_errmsg(sqlite3_db_handle(stmt_))));
   }
+  if (code == SQLITE_CONSTRAINT_FOREIGNKEY) throw MissingReference();
   throw_error(code);
 }
 

@@ -21,6 +21,7 @@ struct Dialect {
   // SQLite names a unique key by its columns.
   static constexpr std::string_view kUsernameKey = "users.username";
   static constexpr std::string_view kQueueNumberKey = "queue_entries.number";
+  static constexpr std::string_view kLiveEntryKey = "queue_entries.user_id";
 
   static constexpr const Statement& kLockUser = sql::kUserExists;
   static constexpr const Statement& kLockUserByName = sql::kFindUserByName;
