@@ -5,6 +5,8 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "http/support.hpp"
 
@@ -24,6 +26,15 @@ std::string status_of(HttpClient& http, const Account& a) {
   return r.status == 200 ? r.str("status") : r.describe();
 }
 
+// Three fans on a server with one ACTIVE slot: the first admitted, the others waiting.
+std::vector<Account> one_admitted_two_waiting(const ServerProcess& server, HttpClient& http) {
+  auto fans = make_accounts(server.port(), 3);
+  admit(http, fans[0]);
+  join_queue(http, fans[1]);
+  join_queue(http, fans[2]);
+  return fans;
+}
+
 void expect_metric(HttpClient& http, const std::string& line) {
   const auto m = http.get("/metrics");
   ASSERT_TRUE(has_status(m, 200));
@@ -33,11 +44,8 @@ void expect_metric(HttpClient& http, const std::string& line) {
 TEST_P(Leave, ActiveFanWhoLeavesFreesTheSlotForTheNextInLine) {
   ServerProcess server(on_store({.max_active = 1}));
   HttpClient http(server.port());
-  auto accounts = make_accounts(server.port(), 2);
-  auto& a = accounts[0];
-  auto& b = accounts[1];
-  admit(http, a);
-  join_queue(http, b);
+  const auto fans = one_admitted_two_waiting(server, http);
+  const auto& [a, b, c] = std::tie(fans[0], fans[1], fans[2]);
   EXPECT_EQ(status_of(http, b), "WAITING");
   const auto left = http.del(kEntry, a.queue);
   ASSERT_TRUE(has_status(left, 204));
@@ -45,6 +53,7 @@ TEST_P(Leave, ActiveFanWhoLeavesFreesTheSlotForTheNextInLine) {
   EXPECT_TRUE(has_status(http.del(kEntry, a.queue), 204));  // idempotent
   EXPECT_EQ(status_of(http, a), "EXPIRED");
   EXPECT_NO_THROW(wait_active(http, b.queue, 5s));
+  EXPECT_EQ(queue_status(http, c.queue).integer("queuePosition"), 1);
   expect_metric(http, "concertd_queue_left_total 1");
   const auto again = http.post("/api/v1/tokens", {{"userId", a.id}}, a.access);
   EXPECT_TRUE(has_status(again, 201)) << "a fan who left joins at the back";
@@ -54,13 +63,8 @@ TEST_P(Leave, ActiveFanWhoLeavesFreesTheSlotForTheNextInLine) {
 TEST_P(Leave, WaitingFanWhoLeavesIsSkippedWhenReached) {
   ServerProcess server(on_store({.max_active = 1}));
   HttpClient http(server.port());
-  auto accounts = make_accounts(server.port(), 3);
-  auto& a = accounts[0];
-  auto& b = accounts[1];
-  auto& c = accounts[2];
-  admit(http, a);
-  join_queue(http, b);
-  join_queue(http, c);
+  const auto fans = one_admitted_two_waiting(server, http);
+  const auto& [a, b, c] = std::tie(fans[0], fans[1], fans[2]);
   ASSERT_TRUE(has_status(http.del(kEntry, b.queue), 204));
   EXPECT_EQ(status_of(http, b), "EXPIRED");
   ASSERT_TRUE(has_status(http.del(kEntry, a.queue), 204));
@@ -84,13 +88,8 @@ TEST_P(Leave, WithoutAQueueTokenIsInvalidToken) {
 TEST_P(WalkedAway, FanWhoStopsPollingIsSkippedWhenTheirTurnComes) {
   ServerProcess server(on_store({.max_active = 1, .extra_args = {"--abandon-after", "5"}}));
   HttpClient http(server.port());
-  auto accounts = make_accounts(server.port(), 3);
-  auto& a = accounts[0];
-  auto& b = accounts[1];
-  auto& c = accounts[2];
-  admit(http, a);
-  join_queue(http, b);
-  join_queue(http, c);
+  const auto fans = one_admitted_two_waiting(server, http);
+  const auto& [a, b, c] = std::tie(fans[0], fans[1], fans[2]);
   const auto joined = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - joined < 7s) {
     ASSERT_EQ(status_of(http, c), "WAITING");
