@@ -7,6 +7,7 @@
 #include <limits>
 #include <thread>
 
+#include "queue/queue_service.hpp"
 #include "queue/waiting_room.hpp"
 #include "tokens/join_pow.hpp"
 
@@ -49,6 +50,10 @@ constexpr Flag kFlags[] = {
      [](const Config& c) { return shown(c.hold_ttl); }},
     {"--active-ttl", "CONCERT_ACTIVE_TTL", "SECONDS an admitted queue entry lasts",
      [](const Config& c) { return shown(c.active_ttl); }},
+    {"--abandon-after", "CONCERT_ABANDON_AFTER",
+     "SECONDS a waiting fan may go unseen (no poll on any node) before their turn is "
+     "skipped; 0: never, else at least 5",
+     [](const Config& c) { return shown(c.abandon_after); }},
     {"--max-active", "CONCERT_MAX_ACTIVE", "most users ACTIVE at once",
      [](const Config& c) { return shown(c.max_active); }},
     {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second",
@@ -199,6 +204,14 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     return seconds(config.hold_ttl);
   } else if (flag == "--active-ttl") {
     return seconds(config.active_ttl);
+  } else if (flag == "--abandon-after") {
+    const auto n = parse_number<std::int64_t>(value, 0, 7 * 24 * 3600);
+    const auto least = queue::QueueService::kMinAbandonAfter.count();
+    if (!n || (*n != 0 && *n < least)) {
+      return bad("expected 0 or whole seconds " + std::to_string(least) + "..604800");
+    }
+    config.abandon_after = std::chrono::seconds{*n};
+    return std::nullopt;
   } else if (flag == "--max-active") {
     return count(config.max_active, queue::kMaxActiveLimit);
   } else if (flag == "--admit-rate") {

@@ -12,6 +12,7 @@
 
 #include "http/client.hpp"
 #include "http/limits.hpp"
+#include "queue/waiting_room.hpp"
 #include "users/user_service.hpp"
 
 namespace concertd::app {
@@ -27,6 +28,8 @@ struct Config {
   std::optional<std::string> admin_key;
   std::chrono::seconds hold_ttl{300};
   std::chrono::seconds active_ttl{600};
+  // A WAITING fan unseen this long is skipped when their turn comes; 0: never.
+  std::chrono::seconds abandon_after = queue::WaitingRoomConfig{}.abandon_after;
   std::size_t max_active = 1000;
   std::size_t admit_rate = 100;
   std::size_t threads = 0;  // 0: one per core

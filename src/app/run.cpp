@@ -45,6 +45,10 @@ constexpr std::size_t kBlockingThreads = 32;
 constexpr auto kAdmitEvery = 100ms;
 // Nodes sharing a database catch up with each other's queue counters this often.
 constexpr auto kRefreshQueueEvery = 200ms;
+// A number that enters a node's presence window is polled (the page: every second) and
+// flushed within the settle time, with room to spare (docs/design.md).
+static_assert(kRefreshQueueEvery + 1s + queue::QueueService::kPresenceFlushEvery + 1s <
+              queue::QueueService::kPresenceSettle);
 // ...and serve a seat map up to this old, since other nodes' holds do not reach this
 // node's seats_changed.
 constexpr auto kSharedSeatMapAge = std::chrono::milliseconds(250);
@@ -170,7 +174,9 @@ int run(const Config& config) {
   queue::QueueService queue(*db, clock,
                             {.max_active = config.max_active,
                              .admit_rate = config.admit_rate,
-                             .active_ttl = config.active_ttl},
+                             .active_ttl = config.active_ttl,
+                             .abandon_after = config.abandon_after,
+                             .presence_window = 0},
                             shared ? std::optional(Uuid::random().to_string()) : std::nullopt);
   concerts::ConcertService concerts(*db, clock);
   reservations::ReservationService reservations(*db, concerts, clock, config.hold_ttl);
@@ -219,6 +225,10 @@ int run(const Config& config) {
   if (shared) {
     net::co_spawn(ioc,
                   every(blocking, kRefreshQueueEvery, "refresh_queue", [&] { queue.refresh(); }),
+                  net::detached);
+    net::co_spawn(ioc,
+                  every(blocking, queue::QueueService::kPresenceFlushEvery, "flush_presence",
+                        [&] { return queue.flush_presence(); }),
                   net::detached);
   }
   net::co_spawn(ioc,

@@ -112,6 +112,11 @@ struct Registry {
   Counter revenue_won;
   Counter charges;
   Counter admitted;
+  // The waiting room: WAITING fans skipped as walked away (by the admitter), fans who left
+  // (DELETE /queue/entry), and presence marks written for the admitter (shared store).
+  Counter queue_skipped;
+  Counter queue_left;
+  Counter presence_marks;
   // Proof of work on queue joins (--join-pow): challenges issued, solutions accepted, and
   // joins refused, by why (tokens::PowOutcome).
   Counter pow_challenges;

@@ -93,6 +93,13 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
   }
 
   counter(out, "concertd_queue_admitted_total", "Fans admitted by this node", m.admitted);
+  counter(out, "concertd_queue_skipped_total",
+          "WAITING fans skipped as walked away by this node (only the admitter skips)",
+          m.queue_skipped);
+  counter(out, "concertd_queue_left_total", "Fans who left the queue through this node",
+          m.queue_left);
+  counter(out, "concertd_queue_presence_marks_total",
+          "Presence marks this node wrote for the admitter (shared store)", m.presence_marks);
   counter(out, "concertd_holds_total", "Seat holds made through this node", m.holds);
   counter(out, "concertd_sales_total", "Seats sold through this node", m.sales);
   counter(out, "concertd_revenue_won_total", "Won paid for seats sold through this node",

@@ -69,4 +69,20 @@ Response queue_status(const Context& ctx, const Request& req) {
                        queue_view_json(ctx.services.queue.status(claims->number)));
 }
 
+// Idempotent: 204 whether this call ended the entry or it had ended already.
+net::awaitable<Response> leave_queue(Context ctx, Request req) {
+  auto body_token = optional_body_token(req.body);
+  if (!body_token) co_return problem(body_token.error());
+  auto claims = authenticate_queue(ctx, req, *body_token);
+  if (!claims) co_return problem(claims.error());
+  auto work = [&queue = ctx.services.queue, c = *claims] { return queue.leave(c.user, c.number); };
+  (void)co_await run_blocking(ctx.blocking, std::move(work));
+  co_return Response{.status = beast::http::status::no_content,
+                     .body = {},
+                     .content_type = kJson,
+                     .cache_control = "no-store",
+                     .code = {},
+                     .headers = {}};
+}
+
 }  // namespace concertd::http

@@ -101,8 +101,10 @@ void serialize(const Response& response, std::string_view request_id, unsigned v
   }
   if (version >= 11 && !keep_alive) out += "Connection: close\r\n";
   if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
-  // A 304 has no body, and its Content-Length would have to be the 200's: leave it out.
-  if (response.status != beast::http::status::not_modified) {
+  // A 304 has no body, and its Content-Length would have to be the 200's: leave it out;
+  // a 204 must not have one (RFC 9110 §8.6).
+  if (response.status != beast::http::status::not_modified &&
+      response.status != beast::http::status::no_content) {
     out += "Content-Length: ";
     out.append(digits.data(),
                std::to_chars(digits.begin(), digits.end(), response.body.size()).ptr);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -83,6 +84,12 @@ struct QueueChanges {
   std::vector<std::int64_t> left;
 };
 
+// A WAITING number some process saw polled (or joined) at `seen_at`.
+struct Presence {
+  std::int64_t number = 0;
+  Timestamp seen_at;
+};
+
 class QueueStore {
  public:
   virtual ~QueueStore() = default;
@@ -141,6 +148,18 @@ class QueueStore {
   // The numbers of the departures published with a change after..up_to.
   [[nodiscard]] virtual std::vector<std::int64_t> left_between(std::int64_t after,
                                                                std::int64_t up_to) = 0;
+  // Ends entry `number` if it is `user`'s and WAITING, or ACTIVE with expires_at > now: a
+  // departure that publish_departures will number (a WAITING one is skipped when reached).
+  // True when it ended it; false when it had ended already (or is not the user's).
+  [[nodiscard]] virtual bool leave(std::int64_t number, UserId user, Timestamp now) = 0;
+  // Records that each mark's number was seen at its time; a number marked before keeps the
+  // newer time. Numbers must be ascending (rows are locked in that order).
+  virtual void mark_present(std::span<const Presence> marks) = 0;
+  // The presence marks of the numbers after..up_to (exclusive, inclusive).
+  [[nodiscard]] virtual std::vector<Presence> presence_between(std::int64_t after,
+                                                               std::int64_t up_to) = 0;
+  // Deletes the marks of numbers <= up_to (they have had their turn).
+  virtual void forget_presence(std::int64_t up_to) = 0;
 };
 
 }  // namespace concertd::queue

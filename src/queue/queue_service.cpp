@@ -4,6 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "common/metrics.hpp"
+
 namespace concertd::queue {
 namespace {
 
@@ -89,6 +91,7 @@ struct Gap {
 
 struct AdmissionRound {
   std::vector<QueueEntry> admitted;
+  std::size_t skipped = 0;  // walked away
   std::int64_t reached = 0;
   std::optional<Gap> gap;  // where the round stopped, if a gap stopped it
 };
@@ -101,8 +104,12 @@ QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomC
       clock_(clock),
       node_(std::move(node)),
       defaults_{.paused = false, .admit_rate = config.admit_rate, .max_active = config.max_active},
+      presence_window_(node_ ? std::min(kMaxPresenceWindow,
+                                        config.admit_rate *
+                                            static_cast<std::size_t>(config.abandon_after.count()))
+                             : 0),
       room_([&] {
-        if (node_) config.abandon_after = std::chrono::seconds{0};
+        config.presence_window = presence_window_;
         return config;
       }()) {}
 
@@ -134,6 +141,17 @@ Result<QueueService::Ticket> QueueService::join(UserId user) {
 
 QueueView QueueService::status(std::int64_t number) { return room_.view(number, clock_.now()); }
 
+bool QueueService::leave(UserId user, std::int64_t number) {
+  const auto now = clock_.now();
+  const bool left =
+      store::write(db_, [&](store::Tx& tx) { return tx.queue.leave(number, user, now); });
+  if (!left) return false;
+  room_.on_left(user);
+  room_.on_left_waiting(number);
+  metrics::registry().queue_left.add();
+  return true;
+}
+
 Result<void> QueueService::require_active(std::int64_t number) {
   if (room_.is_active(number, clock_.now())) return {};
   return make_error(Errc::kQueueNotActive, "your place in the queue is not active");
@@ -145,10 +163,11 @@ std::size_t QueueService::admit() {
   const auto known = room_.admitted_up_to();
   // Alone on the store, memory is the whole truth: no write when there is nothing to do.
   if (!node_ && (budget == 0 || room_.counts().last_number <= known)) return 0;
+  const auto limit = node_ ? skip_limit(now) : std::nullopt;
 
   const auto expires_at = now + room_.active_ttl();
   const auto round = store::write(db_, [&](store::Tx& tx) -> std::optional<AdmissionRound> {
-    AdmissionRound r{.admitted = {}, .reached = known, .gap = std::nullopt};
+    AdmissionRound r{.admitted = {}, .skipped = 0, .reached = known, .gap = std::nullopt};
     if (node_) {
       // Renewed every round, with or without anyone to admit, so that the lease stays.
       if (!tx.queue.try_lead(*node_, now, now + kAdmitterLease)) return std::nullopt;
@@ -164,6 +183,18 @@ std::size_t QueueService::admit() {
     while (!r.gap && r.admitted.size() < budget && scanned < kMaxScannedPerRound) {
       auto next = tx.queue.entries_after(r.reached, budget - r.admitted.size());
       if (next.empty()) break;
+      // Other nodes' presence marks for this batch, read the first time they decide a skip.
+      std::optional<std::vector<Presence>> marks;
+      const auto walked_away = [&](std::int64_t number) {
+        if (!room_.abandoned(number, now)) return false;
+        if (!node_) return true;
+        // Unseen here, and beyond where the marks are complete: nobody can tell, keep them.
+        if (!limit || number > *limit) return false;
+        if (!marks) marks = tx.queue.presence_between(number - 1, next.back().number);
+        const auto it = std::ranges::lower_bound(*marks, number, {}, &Presence::number);
+        return it == marks->end() || it->number != number ||
+               room_.abandoned(number, now, it->seen_at);
+      };
       for (auto& slot : next) {
         // The horizon never passes a number without an entry: its join may yet commit.
         if (slot.number != r.reached + 1) {
@@ -173,8 +204,9 @@ std::size_t QueueService::admit() {
         ++scanned;
         r.reached = slot.number;
         if (!slot.waiting) continue;  // a gap's placeholder, or an entry that ended
-        if (room_.abandoned(slot.number, now)) {
+        if (walked_away(slot.number)) {
           tx.queue.expire(slot.number);
+          ++r.skipped;
           continue;
         }
         auto& entry = r.admitted.emplace_back(*std::move(slot.waiting));
@@ -186,13 +218,37 @@ std::size_t QueueService::admit() {
       // Every entry still WAITING up to `reached` is one of r.admitted: one statement.
       tx.queue.activate(start + 1, r.reached, expires_at);
       tx.queue.set_admitted_up_to(r.reached);
+      if (node_) tx.queue.forget_presence(r.reached);
     }
     return r;
   });
   if (!round) return 0;  // another node admits
+  metrics::registry().queue_skipped.add(round->skipped);
   room_.on_admitted(round->admitted, round->reached, now);
   if (round->gap) close_gap(round->gap->first, round->gap->last, now);
   return round->admitted.size();
+}
+
+std::optional<std::int64_t> QueueService::skip_limit(Timestamp now) {
+  horizons_.emplace_back(now, room_.admitted_up_to());
+  const auto settled = now - kPresenceSettle;
+  // The front stays the newest horizon at or before `settled`.
+  while (horizons_.size() > 1 && horizons_[1].first <= settled) horizons_.pop_front();
+  const auto& [at, horizon] = horizons_.front();
+  if (at > settled) return std::nullopt;
+  return horizon + static_cast<std::int64_t>(presence_window_);
+}
+
+std::size_t QueueService::flush_presence() {
+  if (!node_) return 0;
+  const auto marks = room_.take_presence();
+  if (marks.empty()) return 0;
+  db_.write([&](store::Tx& tx) {
+    tx.queue.mark_present(marks);
+    return true;
+  });
+  metrics::registry().presence_marks.add(marks.size());
+  return marks.size();
 }
 
 void QueueService::close_gap(std::int64_t first, std::int64_t last, Timestamp now) {

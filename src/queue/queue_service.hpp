@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -40,10 +41,26 @@ class QueueService final {
   // How long the admitter lease lasts unless renewed: a node that died is replaced by
   // another within this time. Admission rounds renew it many times over.
   static constexpr std::chrono::seconds kAdmitterLease{3};
+  // Shared store: how often each node calls flush_presence() (a timer), and how long after
+  // the admission horizon moved every node's flushed marks cover the window ahead of it: a
+  // refresh() period (200 ms), a poll period (the page's 1 s), a flush period and slack for a
+  // busy machine. The admitter
+  // skips a fan no mark shows only within the window ahead of where the horizon was then.
+  static constexpr std::chrono::seconds kPresenceFlushEvery{1};
+  static constexpr std::chrono::seconds kPresenceSettle{5};
+  // The presence window: admit_rate x abandon_after numbers ahead of the horizon, at most
+  // this many (a flush then writes at most this many marks).
+  static constexpr std::size_t kMaxPresenceWindow = 100'000;
+  // The least abandon_after a fan who polls every second is safe with: a mark can be two
+  // flush periods old when the admitter reads it (docs/design.md).
+  static constexpr std::chrono::seconds kMinAbandonAfter{5};
+  static_assert(kMinAbandonAfter > 2 * kPresenceFlushEvery + std::chrono::seconds{1});
 
   // `node`: set when other processes share the store (each with its own name). Then only
   // the node holding the admitter lease admits, refresh() catches up with what the others
-  // wrote, and walked-away users are not detected (each node sees only its own polls).
+  // wrote, and each node reports the polls it sees near the front (flush_presence()) so
+  // that the admitter skips only fans no node has seen. Every node of a store must run
+  // with the same admit_rate and abandon_after (they size the presence window).
   QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
                std::optional<std::string> node = std::nullopt);
 
@@ -54,13 +71,21 @@ class QueueService final {
   [[nodiscard]] Result<Ticket> join(UserId user);
   // O(1), no store access. Also notes that the entry's user is still there.
   [[nodiscard]] QueueView status(std::int64_t number);
+  // The user leaves the queue: entry `number` ends if it is theirs and WAITING (it is
+  // skipped when reached) or ACTIVE (its slot is free for the next round, on every node).
+  // Their seat holds stay until they lapse or are paid. True when it ended the entry, false
+  // when it had ended already.
+  [[nodiscard]] bool leave(UserId user, std::int64_t number);
   // kQueueNotActive unless entry `number` is ACTIVE now (memory only: a fast reject
   // before any write; the write itself re-checks in the store).
   [[nodiscard]] Result<void> require_active(std::int64_t number);
   // Admits waiting users in FIFO order within the admit rate and free ACTIVE slots,
   // skipping users who walked away, and expires ACTIVE entries past their TTL.
-  // Called by a timer; returns how many were admitted.
+  // Called by one timer (never concurrently with itself); returns how many were admitted.
   std::size_t admit();
+  // Shared store only: writes, in one transaction, the presence marks of the WAITING
+  // numbers within the window this node saw polled since the last flush; returns how many.
+  std::size_t flush_presence();
   // Rewrites ACTIVE entries past their TTL as EXPIRED in the store (reads already
   // treat them as expired); returns how many. Called by the sweeper.
   std::size_t expire_lapsed();
@@ -85,6 +110,9 @@ class QueueService final {
   // Closes numbers first..last, a gap below a committed entry, with placeholders (one
   // transaction each: QueueStore::fill_gap), stopping at the first whose join is open.
   void close_gap(std::int64_t first, std::int64_t last, Timestamp now);
+  // The highest number the admitter may skip for want of any node's mark: the window ahead
+  // of the horizon kPresenceSettle ago (nullopt: this node has not been up that long).
+  [[nodiscard]] std::optional<std::int64_t> skip_limit(Timestamp now);
 
   store::Database& db_;
   const Clock& clock_;
@@ -94,6 +122,9 @@ class QueueService final {
   // that read before a change never applies its older settings after the change.
   std::mutex admission_mutex_;
   QueueCounters seen_;  // as of the last restore() or refresh(); guarded by admission_mutex_
+  const std::size_t presence_window_;
+  // The horizon before each admit() of the last kPresenceSettle, oldest first; admit() only.
+  std::deque<std::pair<Timestamp, std::int64_t>> horizons_;
   WaitingRoom room_;
 };
 

@@ -13,6 +13,9 @@ std::uint32_t epoch_seconds(Timestamp t) {
 
 constexpr double kPaceWindowSeconds = 30.0;
 
+// last_seen_ of an entry that left the queue.
+constexpr std::uint32_t kLeft = 0;
+
 std::int64_t ceil_seconds(double seconds) { return static_cast<std::int64_t>(std::ceil(seconds)); }
 
 }  // namespace
@@ -20,6 +23,7 @@ std::int64_t ceil_seconds(double seconds) { return static_cast<std::int64_t>(std
 WaitingRoom::WaitingRoom(WaitingRoomConfig config)
     : active_ttl_(config.active_ttl),
       abandon_after_(config.abandon_after),
+      presence_window_(config.presence_window),
       admission_{.paused = false, .admit_rate = config.admit_rate, .max_active = config.max_active},
       observed_rate_(static_cast<double>(config.admit_rate)) {}
 
@@ -59,10 +63,13 @@ void WaitingRoom::catch_up(const QueueChanges& changes, Timestamp now,
     }
     if (entry.expires_at) active_.emplace(entry.number, Active{entry.user, *entry.expires_at});
   }
-  for (const auto number : changes.left) active_.erase(number);
   // Departures before the read are in the changes (their entries are no longer ACTIVE).
   std::erase_if(departed_, [&](const auto& item) { return item.second <= departures_before_read; });
   extend_locked(changes.counters.last_number, now);
+  for (const auto number : changes.left) {
+    active_.erase(number);
+    mark_left_locked(number);
+  }
 }
 
 std::uint64_t WaitingRoom::departures() const {
@@ -73,6 +80,7 @@ std::uint64_t WaitingRoom::departures() const {
 void WaitingRoom::on_enqueued(std::int64_t number, Timestamp now) {
   const std::lock_guard lock(mutex_);
   extend_locked(number, now);
+  touch_locked(number, now);  // joining counts as being seen
 }
 
 void WaitingRoom::extend_locked(std::int64_t number, Timestamp now) {
@@ -87,7 +95,10 @@ QueueView WaitingRoom::view(std::int64_t number, Timestamp now) {
   const bool paused = admission_.paused;
   if (number > admitted_up_to_) {
     const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
-    if (index < last_seen_.size()) last_seen_[index] = epoch_seconds(now);
+    if (index < last_seen_.size() && last_seen_[index] == kLeft) {
+      return {QueueStatus::kExpired, 0, 0, paused};
+    }
+    touch_locked(number, now);
     const std::int64_t position = number - admitted_up_to_;
     return {QueueStatus::kWaiting, position,
             ceil_seconds(static_cast<double>(position) / admission_rate_locked()), paused};
@@ -98,6 +109,29 @@ QueueView WaitingRoom::view(std::int64_t number, Timestamp now) {
   }
   const auto left = std::chrono::duration<double>(it->second.expires_at - now).count();
   return {QueueStatus::kActive, 0, ceil_seconds(left), paused};
+}
+
+void WaitingRoom::touch_locked(std::int64_t number, Timestamp now) {
+  if (number <= admitted_up_to_) return;
+  const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
+  if (index >= last_seen_.size() || last_seen_[index] == kLeft) return;
+  last_seen_[index] = epoch_seconds(now);
+  if (index < presence_window_) seen_since_take_.insert(number);
+}
+
+std::vector<Presence> WaitingRoom::take_presence() {
+  const std::lock_guard lock(mutex_);
+  std::vector<Presence> out;
+  for (const auto number : seen_since_take_) {
+    if (number <= admitted_up_to_) continue;  // reached since: no longer needed
+    const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
+    if (index >= last_seen_.size() || last_seen_[index] == kLeft) continue;
+    out.push_back(
+        {.number = number, .seen_at = Timestamp(std::chrono::seconds(last_seen_[index]))});
+  }
+  seen_since_take_.clear();
+  std::ranges::sort(out, {}, &Presence::number);
+  return out;
 }
 
 bool WaitingRoom::is_active(std::int64_t number, Timestamp now) const {
@@ -119,14 +153,17 @@ std::size_t WaitingRoom::admission_budget(Timestamp now) {
   return std::min(free_slots, static_cast<std::size_t>(tokens_));
 }
 
-bool WaitingRoom::abandoned(std::int64_t number, Timestamp now) const {
+bool WaitingRoom::abandoned(std::int64_t number, Timestamp now,
+                            std::optional<Timestamp> seen_elsewhere) const {
   const std::lock_guard lock(mutex_);
   if (abandon_after_.count() == 0 || number <= admitted_up_to_) return false;
   const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
   if (index >= last_seen_.size()) return false;
+  if (last_seen_[index] == kLeft) return true;
   // The admitter reads `now` before its transaction waits for the writer, so a poll may
   // have been recorded at a later second than `now`: that fan is here, not gone.
-  const std::uint32_t seen = last_seen_[index];
+  const std::uint32_t seen =
+      std::max(last_seen_[index], seen_elsewhere ? epoch_seconds(*seen_elsewhere) : kLeft);
   const std::uint32_t at = epoch_seconds(now);
   return at > seen && at - seen > static_cast<std::uint32_t>(abandon_after_.count());
 }
@@ -165,6 +202,17 @@ void WaitingRoom::on_left(UserId user) {
     departed_[item.first] = departures_;
     return true;
   });
+}
+
+void WaitingRoom::on_left_waiting(std::int64_t number) {
+  const std::lock_guard lock(mutex_);
+  mark_left_locked(number);
+}
+
+void WaitingRoom::mark_left_locked(std::int64_t number) {
+  if (number <= admitted_up_to_) return;
+  const auto index = static_cast<std::size_t>(number - admitted_up_to_ - 1);
+  if (index < last_seen_.size()) last_seen_[index] = kLeft;
 }
 
 WaitingRoom::Counts WaitingRoom::counts() const {

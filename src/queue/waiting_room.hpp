@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -35,6 +36,9 @@ struct WaitingRoomConfig {
   // when their turn comes they are skipped (EXPIRED) instead of taking an ACTIVE slot.
   // Zero: never (processes sharing a store each see only the polls sent to them).
   std::chrono::seconds abandon_after{180};
+  // Processes sharing a store: the numbers this far ahead of the admission horizon whose
+  // polls take_presence() reports to the others. Zero: none (alone on the store).
+  std::size_t presence_window = 0;
 };
 
 // What a fan sees of their entry.
@@ -78,19 +82,28 @@ class WaitingRoom final {
   [[nodiscard]] std::uint64_t departures() const;
   // A WAITING entry was committed. Idempotent; ignores entries already reached.
   void on_enqueued(std::int64_t number, Timestamp now);
-  // The entry's state; for a WAITING entry it also records that its user is still there.
+  // The entry's state; for a WAITING entry it also records that its user is still there
+  // (the one path that does: a status poll, or any other sign of the fan, calls it).
   [[nodiscard]] QueueView view(std::int64_t number, Timestamp now);
+  // The WAITING numbers within the presence window seen since the last call, each with the
+  // second it was last seen, ascending; forgets them.
+  [[nodiscard]] std::vector<Presence> take_presence();
   [[nodiscard]] bool is_active(std::int64_t number, Timestamp now) const;
   // How many users may be admitted now: the rate budget capped by free ACTIVE slots, 0
   // while paused. Drops ACTIVE entries that expired.
   [[nodiscard]] std::size_t admission_budget(Timestamp now);
-  [[nodiscard]] bool abandoned(std::int64_t number, Timestamp now) const;
+  // True when the WAITING entry's user was last seen, here or at `seen_elsewhere` (another
+  // process's presence mark), more than abandon_after before `now`, or left.
+  [[nodiscard]] bool abandoned(std::int64_t number, Timestamp now,
+                               std::optional<Timestamp> seen_elsewhere = std::nullopt) const;
   [[nodiscard]] std::int64_t admitted_up_to() const;
   // Applies a committed admission round: `admitted` became ACTIVE and every entry up
   // to `reached` has had its turn.
   void on_admitted(const std::vector<QueueEntry>& admitted, std::int64_t reached, Timestamp now);
-  // The user's ACTIVE entries ended (payment).
+  // The user's ACTIVE entries ended (payment, or leaving the queue).
   void on_left(UserId user);
+  // The WAITING entry left the queue: it reads EXPIRED and is skipped when reached.
+  void on_left_waiting(std::int64_t number);
   [[nodiscard]] Counts counts() const;
 
  private:
@@ -103,17 +116,23 @@ class WaitingRoom final {
   void advance_locked(std::int64_t reached);
   // Tracks entries up to `number` (if beyond what is known), as seen at `now`.
   void extend_locked(std::int64_t number, Timestamp now);
+  // Records that the WAITING entry's user is there at `now`.
+  void touch_locked(std::int64_t number, Timestamp now);
+  void mark_left_locked(std::int64_t number);
 
   const std::chrono::seconds active_ttl_;
   const std::chrono::seconds abandon_after_;
+  const std::size_t presence_window_;
   mutable std::mutex mutex_;
   AdmissionSettings admission_;
   std::int64_t admitted_up_to_ = 0;
   std::int64_t last_number_ = 0;
   std::unordered_map<std::int64_t, Active> active_;
   // Seconds since epoch each entry above admitted_up_to_ was last seen; front is
-  // admitted_up_to_ + 1. 4 bytes an entry: a million waiting users cost 4 MB.
+  // admitted_up_to_ + 1. 4 bytes an entry: a million waiting users cost 4 MB. 0: left.
   std::deque<std::uint32_t> last_seen_;
+  // Numbers within presence_window_ seen since the last take_presence().
+  std::unordered_set<std::int64_t> seen_since_take_;
   double tokens_ = 0;  // rate budget (token bucket, at most one second's worth)
   Timestamp refilled_at_{};
   Timestamp last_round_at_{};

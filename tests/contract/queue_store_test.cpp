@@ -361,6 +361,76 @@ TEST_P(QueueStore, DeparturesArePublishedOnceAndReadBetweenChanges) {
   });
 }
 
+// DELETE /queue/entry: the user's WAITING or unexpired ACTIVE entry ends as a departure;
+// anything else (ended already, another user's, lapsed) is left as it is.
+TEST_P(QueueStore, LeaveEndsTheUsersLiveEntryOnceAsADeparture) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto active =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(alice, kT0).value().entry; });
+  const auto waiting_bob =
+      commit([&](store::Tx& tx) { return tx.queue.enqueue(bob, kT0).value().entry; });
+  commit([&](store::Tx& tx) {
+    tx.queue.activate(active.number, active.number, kT0 + 10min);
+    return true;
+  });
+  const auto leave = [&](std::int64_t number, UserId user, Timestamp now) {
+    return commit([&](store::Tx& tx) { return tx.queue.leave(number, user, now); });
+  };
+  EXPECT_FALSE(leave(waiting_bob.number, alice, kT0));     // not hers
+  EXPECT_FALSE(leave(active.number, alice, kT0 + 10min));  // lapsed by then
+  EXPECT_TRUE(leave(active.number, alice, kT0));
+  EXPECT_FALSE(leave(active.number, alice, kT0));  // ended already
+  EXPECT_TRUE(leave(waiting_bob.number, bob, kT0));
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.queue.publish_departures(1); }), 2U);
+  query([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.queue.is_active(active.number, alice, kT0));
+    EXPECT_TRUE(waiting(tx.queue.entries_after(0, 10)).empty());
+    EXPECT_FALSE(tx.queue.find_live(bob, kT0));
+    return true;
+  });
+}
+
+// Presence marks: a number keeps its newest time whichever order the marks arrive in, a
+// range reads back in number order, and what is at or below a horizon can be forgotten.
+TEST_P(QueueStore, PresenceMarksKeepTheNewestTimeAndAreForgottenBelowTheHorizon) {
+  std::vector<queue::Presence> first;
+  for (std::int64_t n = 1; n <= 150; ++n) first.push_back({.number = n, .seen_at = kT0 + 5s});
+  commit([&](store::Tx& tx) {
+    tx.queue.mark_present(first);  // more than one statement's batch
+    return true;
+  });
+  const std::vector<queue::Presence> second{{.number = 2, .seen_at = kT0 + 9s},
+                                            {.number = 3, .seen_at = kT0 + 1s}};
+  commit([&](store::Tx& tx) {
+    tx.queue.mark_present(second);
+    return true;
+  });
+  query([&](store::Tx& tx) {
+    const auto marks = tx.queue.presence_between(1, 4);
+    EXPECT_EQ(marks.size(), 3U);
+    if (marks.size() == 3U) {
+      EXPECT_EQ(marks[0].number, 2);
+      EXPECT_EQ(marks[0].seen_at, kT0 + 9s);  // newer
+      EXPECT_EQ(marks[1].number, 3);
+      EXPECT_EQ(marks[1].seen_at, kT0 + 5s);  // an older mark does not lower it
+      EXPECT_EQ(marks[2].number, 4);
+    }
+    EXPECT_EQ(tx.queue.presence_between(0, 1000).size(), 150U);
+    return true;
+  });
+  commit([&](store::Tx& tx) {
+    tx.queue.forget_presence(100);
+    return true;
+  });
+  query([&](store::Tx& tx) {
+    const auto left = tx.queue.presence_between(0, 1000);
+    EXPECT_EQ(left.size(), 50U);
+    EXPECT_EQ(left.empty() ? 0 : left.front().number, 101);
+    return true;
+  });
+}
+
 TEST_P(QueueStore, ExpireLapsedEndsActiveEntriesWhoseTimeIsUp) {
   std::vector<QueueEntry> entries;
   for (int i = 0; i < 4; ++i) {

@@ -317,6 +317,69 @@ TEST_F(Cluster, AdmissionChangeOnOneNodeIsAppliedByEveryNodeWithinASecond) {
   EXPECT_NO_THROW(wait_active(poll, fan.queue, 2s));
 }
 
+// Walked-away detection across nodes, and leaving. Node 0 admits. `present` polls only
+// node 2 and is admitted (node 2's presence marks); `gone` stops polling after joining and
+// is skipped; the others are admitted in queue order. Each slot is freed by a fan leaving
+// through a node that does not admit.
+TEST_F(Cluster, FanPollingANodeThatDoesNotAdmitIsAdmittedAndOneWhoStoppedIsSkipped) {
+  start(
+      {.max_active = 1, .admit_rate = 1000, .threads = 2, .extra_args = {"--abandon-after", "6"}});
+  auto fans = make_accounts(node(1), 4);
+  auto& occupier = fans[0];
+  auto& gone = fans[1];
+  auto& present = fans[2];
+  auto& behind = fans[3];
+  HttpClient n0(node(0));
+  HttpClient n1(node(1));
+  HttpClient n2(node(2));
+  join_queue(n1, occupier);
+  wait_active(n2, occupier.queue, 5s);
+  join_queue(n2, gone);
+  join_queue(n1, present);
+  join_queue(n0, behind);
+  const auto joined = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - joined < 9s) {
+    ASSERT_EQ(queue_status(n2, present.queue).str("status"), "WAITING");
+    ASSERT_EQ(queue_status(n1, behind.queue).str("status"), "WAITING");
+    std::this_thread::sleep_for(300ms);
+  }
+  ASSERT_TRUE(has_status(n1.del("/api/v1/queue/entry", occupier.queue), 204));
+  EXPECT_NO_THROW(wait_active(n2, present.queue, 5s));
+  EXPECT_EQ(queue_status(n0, gone.queue).str("status"), "EXPIRED");
+  // Node 1 catches up with the round within a refresh: next in line, still waiting.
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto r = queue_status(n1, behind.queue);
+        return r.str("status") == "WAITING" && r.integer("queuePosition") == 1;
+      },
+      2s))
+      << queue_status(n1, behind.queue).describe();
+
+  ASSERT_TRUE(has_status(n2.del("/api/v1/queue/entry", present.queue), 204));
+  EXPECT_NO_THROW(wait_active(n1, behind.queue, 5s));
+  EXPECT_TRUE(eventually([&] { return queue_status(n2, gone.queue).str("status") == "EXPIRED"; }));
+
+  Db db(database());
+  // Admitted in queue order; `gone` never was.
+  const auto rows = db.rows(
+      "SELECT user_id = ?, expires_at IS NULL FROM queue_entries WHERE user_id IS NOT NULL"
+      " ORDER BY number",
+      {uuid(gone.id)});
+  ASSERT_EQ(rows.size(), 4U);
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"1", "1"}));
+  for (std::size_t i : {0U, 2U, 3U}) EXPECT_EQ(rows[i][1], "0") << "entry " << i;
+  const auto metric = [](HttpClient& http, std::string_view name) {
+    const auto body = http.get("/metrics").body;
+    const auto at = body.find("\n" + std::string(name) + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  };
+  EXPECT_EQ(metric(n0, "concertd_queue_skipped_total"), 1);
+  EXPECT_EQ(metric(n1, "concertd_queue_left_total"), 1);
+  EXPECT_EQ(metric(n2, "concertd_queue_left_total"), 1);
+  EXPECT_GT(metric(n2, "concertd_queue_presence_marks_total"), 0);
+  expect_invariants(database());
+}
+
 TEST_F(Cluster, RacesThroughNginxAndNodesAtOnce) { race_through_nginx_and_nodes(); }
 
 TEST_F(Cluster, AdmitsInQueueOrderAcrossNodes) { admit_in_queue_order_across_nodes(); }

@@ -750,6 +750,11 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
       method: 'POST', path: '/api/v1/reservations', token: s.fanQueue, json: { concertId: s.concert, seatNumber: 7 },
     }, { status: 403, code: 'QUEUE_NOT_ACTIVE' });
   });
+  test('leave the queue with an entry that ended: 204, and without a token: 401', async (t) => {
+    await valid(t, 'leaveQueue', { method: 'DELETE', path: '/api/v1/queue/entry', token: s.fanQueue }, { status: 204 });
+    await valid(t, 'leaveQueue', { method: 'DELETE', path: '/api/v1/queue/entry', json: { token: s.fanQueue } }, { status: 204 });
+    await valid(t, 'leaveQueue', { method: 'DELETE', path: '/api/v1/queue/entry' }, { status: 401, code: 'INVALID_TOKEN' });
+  });
 
   // A user's reservations (new)
   test('list the user\'s reservations: 200, newest first', async (t) => {

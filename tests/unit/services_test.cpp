@@ -319,6 +319,7 @@ TEST_F(ServicesTest, NodesSharingAStoreAdmitOnceInQueueOrder) {
   // node-a dies: its lease lapses and node-b admits the next in line once a slot frees.
   clock_.advance(601s);
   node_b.refresh();
+  (void)node_b.status(numbers[2]);  // still there, so not skipped as walked away
   EXPECT_EQ(node_b.admit(), 1u);
   EXPECT_EQ(node_b.status(numbers[2]).status, QueueStatus::kActive);
 }
@@ -358,6 +359,87 @@ TEST_F(ServicesTest, PaymentOnOneNodeFreesTheSlotOnEveryNode) {
   node_b.refresh();
   EXPECT_EQ(node_b.status(fans[1].queue_number).status, QueueStatus::kActive);
   EXPECT_EQ(node_b.admission().counts.active, 1u);
+}
+
+// Walked-away detection with a shared store: the admitter skips a fan no node has seen
+// for abandon_after, and admits one who polls only another node (its presence marks).
+// Leaving on another node frees the slot the admitter fills.
+TEST_F(ServicesTest, FanPollingOnlyAnotherNodeIsAdmittedAndOneSeenByNoneIsSkipped) {
+  const queue::WaitingRoomConfig one{
+      .max_active = 1, .admit_rate = 100, .active_ttl = 600s, .abandon_after = 30s};
+  queue::QueueService node_a{*db_, clock_, one, "node-a"};
+  queue::QueueService node_b{*db_, clock_, one, "node-b"};
+  node_a.restore();
+  node_b.restore();
+  const auto join = [&](queue::QueueService& node, const std::string& name) {
+    const auto user = users_.sign_up(name, "correct horse").value();
+    return Fan{user.id, node.join(user.id).value().entry.number};
+  };
+  const auto occupier = join(node_a, "occupier");
+  clock_.advance(1s);
+  ASSERT_EQ(node_a.admit(), 1U);  // node-a leads; the one slot is taken
+  const auto gone = join(node_b, "gone");
+  const auto present = join(node_b, "present");
+  const auto behind = join(node_a, "behind");
+  for (int second = 0; second < 40; ++second) {
+    clock_.advance(1s);
+    (void)node_b.status(present.queue_number);
+    (void)node_a.status(behind.queue_number);
+    node_a.flush_presence();
+    node_b.flush_presence();
+    node_a.refresh();
+    node_b.refresh();
+    EXPECT_EQ(node_a.admit(), 0U);
+  }
+  EXPECT_TRUE(node_b.leave(occupier.id, occupier.queue_number));
+  EXPECT_FALSE(node_b.leave(occupier.id, occupier.queue_number));  // ended already
+  EXPECT_EQ(node_b.status(occupier.queue_number).status, QueueStatus::kExpired);
+  clock_.advance(1s);
+  EXPECT_EQ(node_a.admit(), 0U);  // publishes the departure
+  node_a.refresh();
+  EXPECT_EQ(node_a.admission().counts.active, 0U);
+  EXPECT_EQ(node_a.admit(), 1U);
+  EXPECT_EQ(node_a.status(gone.queue_number).status, QueueStatus::kExpired);
+  EXPECT_EQ(node_a.status(present.queue_number).status, QueueStatus::kActive);
+  EXPECT_EQ(node_a.status(behind.queue_number).position, 1);
+  EXPECT_TRUE(queue_.join(gone.id).value().created);  // back of the queue
+}
+
+// Without any mark, a fan nobody saw is skipped only where every node's marks would be
+// complete: not by an admitter that has not been up for kPresenceSettle.
+TEST_F(ServicesTest, NewAdmitterSkipsNobodyUntilThePresenceMarksHaveSettled) {
+  const queue::WaitingRoomConfig config{
+      .max_active = 10, .admit_rate = 100, .active_ttl = 600s, .abandon_after = 30s};
+  const auto user = users_.sign_up("unseen", "correct horse").value();
+  const auto number = queue_.join(user.id).value().entry.number;
+  clock_.advance(60s);
+  queue::QueueService node_a{*db_, clock_, config, "node-a"};
+  node_a.restore();  // everyone waiting gets a fresh start: skipped 30 s from now at the earliest
+  clock_.advance(31s);
+  EXPECT_EQ(node_a.admit(), 1U);
+  EXPECT_EQ(node_a.status(number).status, QueueStatus::kActive);
+}
+
+TEST_F(ServicesTest, WaitingFanWhoLeavesIsSkippedAndMayJoinAgainAtTheBack) {
+  const auto leaver = queued_fan();
+  const auto next = queued_fan();
+  EXPECT_TRUE(queue_.leave(leaver.id, leaver.queue_number));
+  EXPECT_EQ(queue_.status(leaver.queue_number).status, QueueStatus::kExpired);
+  clock_.advance(1s);
+  EXPECT_EQ(queue_.admit(), 1U);
+  EXPECT_EQ(queue_.status(next.queue_number).status, QueueStatus::kActive);
+  const auto again = queue_.join(leaver.id).value();
+  EXPECT_TRUE(again.created);
+  EXPECT_GT(again.entry.number, next.queue_number);
+}
+
+TEST_F(ServicesTest, ActiveFanWhoLeavesFreesTheSlotAndKeepsTheirHolds) {
+  const auto leaver = active_fan();
+  ASSERT_TRUE(hold(leaver, 1));
+  EXPECT_TRUE(queue_.leave(leaver.id, leaver.queue_number));
+  EXPECT_EQ(queue_.status(leaver.queue_number).status, QueueStatus::kExpired);
+  EXPECT_EQ(queue_.admission().counts.active, 0U);
+  EXPECT_FALSE(seat_available(1));  // the hold lasts until it lapses or is paid
 }
 
 TEST_F(ServicesTest, NodeShuttingDownHandsTheAdmitterLeaseOverAtOnce) {

@@ -285,6 +285,73 @@ TEST_F(WaitingRoomTest, LoweredMaxActiveAppliesToTheNextRound) {
   EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
 }
 
+// Processes sharing a store report the polls they saw near the front: each number within
+// the window once per take, with the second it was last seen; joining counts as seen.
+TEST(WaitingRoom, TakePresenceReportsNumbersSeenWithinTheWindowOnce) {
+  FakeClock clock;
+  WaitingRoom room({.max_active = 3,
+                    .admit_rate = 2,
+                    .active_ttl = 60s,
+                    .abandon_after = 30s,
+                    .presence_window = 2});
+  room.restore({}, clock.now());
+  for (std::int64_t n = 1; n <= 4; ++n) room.on_enqueued(n, clock.now());
+  const auto joined = room.take_presence();
+  ASSERT_EQ(joined.size(), 2U);
+  EXPECT_EQ(joined[0].number, 1);
+  EXPECT_EQ(joined[1].number, 2);
+  EXPECT_EQ(joined[1].seen_at, clock.now());
+  EXPECT_TRUE(room.take_presence().empty());
+
+  clock.advance(5s);
+  (void)room.view(2, clock.now());
+  (void)room.view(4, clock.now());  // beyond the window: nobody needs it yet
+  const auto polled = room.take_presence();
+  ASSERT_EQ(polled.size(), 1U);
+  EXPECT_EQ(polled[0].number, 2);
+  EXPECT_EQ(polled[0].seen_at, clock.now());
+}
+
+TEST(WaitingRoom, NoPresenceIsReportedWithoutAWindow) {
+  FakeClock clock;
+  WaitingRoom room({.max_active = 3, .admit_rate = 2, .active_ttl = 60s, .abandon_after = 30s});
+  room.restore({}, clock.now());
+  room.on_enqueued(1, clock.now());
+  (void)room.view(1, clock.now());
+  EXPECT_TRUE(room.take_presence().empty());
+}
+
+// The admitter has not seen the fan for longer than abandon_after, but another node has.
+TEST_F(WaitingRoomTest, FanSeenByAnotherProcessIsNotAbandoned) {
+  enqueue(1);
+  clock_.advance(40s);
+  EXPECT_TRUE(room_.abandoned(1, clock_.now()));
+  EXPECT_FALSE(room_.abandoned(1, clock_.now(), clock_.now() - 10s));
+  EXPECT_TRUE(room_.abandoned(1, clock_.now(), clock_.now() - 31s));
+}
+
+TEST_F(WaitingRoomTest, WaitingFanWhoLeftReadsExpiredAndIsSkipped) {
+  enqueue(3);
+  room_.on_left_waiting(2);
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_TRUE(room_.abandoned(2, clock_.now(), clock_.now()));
+  clock_.advance(1s);
+  EXPECT_EQ(admit_round(), 2U);
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kActive);
+  EXPECT_EQ(room_.view(3, clock_.now()).status, QueueStatus::kActive);
+}
+
+// A departure published by another node for a number not yet reached: that fan left.
+TEST_F(WaitingRoomTest, CatchUpEndsAWaitingEntryThatLeftOnAnotherNode) {
+  enqueue(2);
+  room_.catch_up({.counters = {.admitted_up_to = 0, .last_number = 2, .change_seq = 1},
+                  .admitted = {},
+                  .left = {2}},
+                 clock_.now(), room_.departures());
+  EXPECT_EQ(room_.view(2, clock_.now()).status, QueueStatus::kExpired);
+  EXPECT_EQ(room_.view(1, clock_.now()).status, QueueStatus::kWaiting);
+}
+
 TEST(WaitingRoom, ZeroAbandonAfterNeverSkipsAnyone) {
   testing::FakeClock clock;
   WaitingRoom room({.max_active = 3, .admit_rate = 2, .active_ttl = 60s, .abandon_after = 0s});

@@ -407,6 +407,30 @@ async function joinQueue() {
   }
 }
 
+// DELETE /queue/entry: the fan gives their place, or their ACTIVE slot, to the next in line
+// and the page returns to the concert list. Idempotent on the server: a retry is harmless.
+async function leaveQueue() {
+  const q = state.queue;
+  if (!q || !q.token) return;
+  stopPolling();
+  stopSeatRefresh();
+  try {
+    await api('DELETE', '/queue/entry', { token: q.token });
+  } catch (e) {
+    if (sessionLost(e)) return;
+    if (e.code !== 'INVALID_TOKEN') {
+      report(e);
+      schedulePoll(0);
+      return;
+    }
+  }
+  if (state.queue !== q) return;
+  state.queue = null;
+  saveQueue();
+  toast('notice', () => t('queue.left'));
+  await enterHome();
+}
+
 let pollTimer = null;
 let backoffMs = 0;
 let lastLive = 0;
@@ -507,6 +531,7 @@ function renderQueue() {
   const rejoin = byId('queue-rejoin');
   let progress = 0;
   rejoin.hidden = true;
+  byId('queue-leave').hidden = !q || q.status !== 'WAITING';
   paused.hidden = !(q && q.paused && q.status === 'WAITING');
   byId('queue-note').hidden = !q || q.status === 'EXPIRED';
   if (!q || q.status === 'JOINING') {
@@ -1097,6 +1122,8 @@ function start() {
   byId('res-refresh').addEventListener('click', loadReservations);
   byId('seats-refresh').addEventListener('click', loadSeats);
   byId('queue-rejoin').addEventListener('click', joinQueue);
+  byId('queue-leave').addEventListener('click', leaveQueue);
+  byId('seats-leave').addEventListener('click', leaveQueue);
   byId('seat-map').addEventListener('click', onSeatClick);
   byId('seat-map').addEventListener('keydown', onSeatKey);
   byId('cart-bar-go').addEventListener('click', () => {

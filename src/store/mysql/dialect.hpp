@@ -29,6 +29,8 @@ struct Dialect {
   static constexpr const Statement& kLockUserByName = queries::kLockUserByName;
   static constexpr const Statement& kFillGap = joined<queries::kWithoutLockWait, sql::kFillGap>;
   static constexpr const Statement& kQueueCounters = queries::kQueueCounters;
+  static constexpr const Statement& kMarkPresent =
+      joined<sql::kMarkPresent, queries::kKeepNewestSeen>;
   static constexpr const Statement& kTryHoldSeat = sql::kTryHoldSeat;
   static constexpr const Statement& kCreditBalance = sql::kCreditBalance;
   static constexpr const Statement& kDebitBalance = sql::kDebitBalance;

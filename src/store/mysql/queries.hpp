@@ -75,5 +75,8 @@ inline constexpr std::string_view kWithoutLockWait =
 inline constexpr Statement kQueueCounters{
     "SELECT admitted_up_to, (SELECT COALESCE(MAX(number), 0) FROM queue_entries), change_seq"
     " FROM queue_state WHERE id = 1"};
+// After kMarkPresent: a number marked again keeps the newer of its two times.
+inline constexpr std::string_view kKeepNewestSeen =
+    " ON DUPLICATE KEY UPDATE seen_at = GREATEST(seen_at, VALUES(seen_at))";
 
 }  // namespace concertd::store::mysql::queries

@@ -84,6 +84,23 @@ inline constexpr Statement kAdmittedBetween{
 inline constexpr Statement kLeftBetween{
     // after, up to
     "SELECT number FROM queue_entries WHERE left_seq > ? AND left_seq <= ?"};
+// A fan leaves (DELETE /queue/entry): a WAITING entry is skipped when reached, an ACTIVE
+// one's slot frees on every node; both are departures kPublishDepartures numbers.
+inline constexpr Statement kLeaveEntry{
+    // number, user, now
+    "UPDATE queue_entries SET status = 'EXPIRED', left_seq = 0 WHERE number = ? AND user_id = ?"
+    " AND (status = 'WAITING' OR (status = 'ACTIVE' AND expires_at > ?))"};
+// Presence marks (docs/design.md, "Walked away, on every node"): kPresenceBatch numbers a
+// statement, each followed by the dialect's clause that keeps a number's newer time.
+inline constexpr Statement kMarkPresentRow{
+    "INSERT INTO queue_presence (number, seen_at) VALUES (?, ?)"};
+inline constexpr std::size_t kPresenceBatch = 100;
+inline constexpr std::string_view kMarkPresentRows = ", (?, ?)";
+inline constexpr Statement kPresenceBetween{
+    // after, up to
+    "SELECT number, seen_at FROM queue_presence WHERE number > ? AND number <= ?"
+    " ORDER BY number"};
+inline constexpr Statement kForgetPresence{"DELETE FROM queue_presence WHERE number <= ?"};
 
 // ConcertStore.
 inline constexpr Statement kInsertConcert{"INSERT INTO concerts (id, name, date) VALUES (?, ?, ?)"};
@@ -94,18 +111,25 @@ inline constexpr Statement kInsertSeat{
 inline constexpr std::size_t kSeatBatch = 200;
 namespace detail {
 inline constexpr std::string_view kInsertSeatsRow = ", (?, ?, ?)";
-constexpr auto insert_seats_sql() {
-  std::array<char, kInsertSeat.sql.size() + (kSeatBatch - 1) * kInsertSeatsRow.size()> out{};
-  auto at = std::ranges::copy(kInsertSeat.sql, out.begin()).out;
-  for (std::size_t row = 1; row < kSeatBatch; ++row) {
-    at = std::ranges::copy(kInsertSeatsRow, at).out;
-  }
+// The text of `first` (one row's INSERT) followed by `more` for each of rows - 1 rows.
+template <const Statement& first, const std::string_view& more, std::size_t rows>
+constexpr auto rows_sql() {
+  std::array<char, first.sql.size() + (rows - 1) * more.size()> out{};
+  auto at = std::ranges::copy(first.sql, out.begin()).out;
+  for (std::size_t row = 1; row < rows; ++row) at = std::ranges::copy(more, at).out;
   return out;
 }
-inline constexpr auto kInsertSeatsText = insert_seats_sql();
+inline constexpr auto kInsertSeatsText = rows_sql<kInsertSeat, kInsertSeatsRow, kSeatBatch>();
 }  // namespace detail
 inline constexpr Statement kInsertSeats{
     std::string_view{detail::kInsertSeatsText.data(), detail::kInsertSeatsText.size()}};
+namespace detail {
+inline constexpr auto kMarkPresentText =
+    rows_sql<kMarkPresentRow, kMarkPresentRows, kPresenceBatch>();
+}  // namespace detail
+// QueueStore's presence marks: kPresenceBatch rows (the dialect adds its upsert clause).
+inline constexpr Statement kMarkPresent{
+    std::string_view{detail::kMarkPresentText.data(), detail::kMarkPresentText.size()}};
 inline constexpr Statement kUpcomingConcerts{
     // now, from
     "SELECT c.id, c.name, c.date, COUNT(s.seat_number) FROM concerts c"

@@ -22,8 +22,9 @@
 // (sqlite/dialect.hpp, mysql/dialect.hpp) names its Connection and Query and holds what
 // that adapter does its own way:
 //   - the statements it writes otherwise: kLockUser, kLockUserByName (row locks),
-//     kQueueCounters, kFillGap, and kTryHoldSeat, kCreditBalance, kDebitBalance (which
-//     return the new value where the dialect has UPDATE ... RETURNING);
+//     kQueueCounters, kFillGap, kMarkPresent (its upsert clause), and kTryHoldSeat,
+//     kCreditBalance, kDebitBalance (which return the new value where the dialect has
+//     UPDATE ... RETURNING);
 //   - the names it gives unique keys in DuplicateKey: kUsernameKey, kQueueNumberKey,
 //     kLiveEntryKey (a user's one WAITING or ACTIVE entry);
 //   - updated_value(conn, update, read_back, bind_key): the value the conditional UPDATE
@@ -265,6 +266,32 @@ class SqlQueueStore final : public queue::QueueStore {
                                                        std::int64_t up_to) override {
     return detail::collect(conn_.query(kLeftBetween).bind(1, after).bind(2, up_to),
                            [](const auto& row) { return row.int64(0); });
+  }
+  [[nodiscard]] bool leave(std::int64_t number, UserId user, Timestamp now) override {
+    conn_.query(kLeaveEntry).bind(1, number).bind(2, user).bind(3, now).run();
+    return conn_.changes() == 1;
+  }
+  void mark_present(std::span<const queue::Presence> marks) override {
+    // A short last batch repeats its last mark: the same row twice keeps the same time.
+    for (std::size_t first = 0; first < marks.size(); first += kPresenceBatch) {
+      auto batch = conn_.query(D::kMarkPresent);
+      for (std::size_t row = 0; row < kPresenceBatch; ++row) {
+        const auto& mark = marks[std::min(first + row, marks.size() - 1)];
+        const auto index = static_cast<int>(2 * row);
+        batch.bind(index + 1, mark.number).bind(index + 2, mark.seen_at);
+      }
+      batch.run();
+    }
+  }
+  [[nodiscard]] std::vector<queue::Presence> presence_between(std::int64_t after,
+                                                              std::int64_t up_to) override {
+    return detail::collect(
+        conn_.query(kPresenceBetween).bind(1, after).bind(2, up_to), [](const auto& row) {
+          return queue::Presence{.number = row.int64(0), .seen_at = row.timestamp(1)};
+        });
+  }
+  void forget_presence(std::int64_t up_to) override {
+    conn_.query(kForgetPresence).bind(1, up_to).run();
   }
 
  private:

@@ -27,6 +27,8 @@ struct Dialect {
   static constexpr const Statement& kLockUserByName = sql::kFindUserByName;
   static constexpr const Statement& kFillGap = sql::kFillGap;
   static constexpr const Statement& kQueueCounters = queries::kQueueCounters;
+  static constexpr const Statement& kMarkPresent =
+      joined<sql::kMarkPresent, queries::kKeepNewestSeen>;
   static constexpr const Statement& kTryHoldSeat =
       joined<sql::kTryHoldSeat, queries::kReturningPrice>;
   static constexpr const Statement& kCreditBalance =

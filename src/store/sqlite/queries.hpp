@@ -50,5 +50,8 @@ inline constexpr Statement kQueueCounters{
 // The value a conditional UPDATE left, from the row it changed (none: it changed none).
 inline constexpr std::string_view kReturningPrice = " RETURNING price";
 inline constexpr std::string_view kReturningBalance = " RETURNING balance";
+// After kMarkPresent: a number marked again keeps the newer of its two times.
+inline constexpr std::string_view kKeepNewestSeen =
+    " ON CONFLICT (number) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)";
 
 }  // namespace concertd::store::sqlite::queries

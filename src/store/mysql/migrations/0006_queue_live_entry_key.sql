@@ -13,5 +13,5 @@ UPDATE queue_entries q
 
 ALTER TABLE queue_entries
   ADD COLUMN IF NOT EXISTS live_user BINARY(16)
-    AS (IF(status IN ('WAITING', 'ACTIVE'), user_id, NULL)) PERSISTENT,
+    AS (IF(status IN ('WAITING', 'ACTIVE'), user_id, NULL)) STORED,
   ADD UNIQUE KEY IF NOT EXISTS queue_entries_live_user (live_user);
