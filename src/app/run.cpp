@@ -205,6 +205,7 @@ int run(const Config& config) {
         http::ServerOptions{.access_log = config.access_log,
                             .metrics = config.metrics,
                             .header_timeout = config.header_timeout,
+                            .stream_keep_alive = config.stream_keep_alive,
                             .max_connections = config.max_connections,
                             .max_connections_per_client = config.max_connections_per_client,
                             .trusted_proxies = config.trusted_proxies,
@@ -218,12 +219,19 @@ int run(const Config& config) {
   net::co_spawn(ioc, stop_on_signal(ioc, *server), net::detached);
   if (shared) {
     net::co_spawn(ioc,
-                  every(blocking, kRefreshQueueEvery, "refresh_queue", [&] { queue.refresh(); }),
+                  every(blocking, kRefreshQueueEvery, "refresh_queue",
+                        [&] {
+                          queue.refresh();
+                          server->queue_changed();
+                        }),
                   net::detached);
   }
   net::co_spawn(ioc,
                 every(blocking, kAdmitEvery, "admit",
-                      [&] { metrics::registry().admitted.add(queue.admit()); }),
+                      [&] {
+                        metrics::registry().admitted.add(queue.admit());
+                        server->queue_changed();
+                      }),
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kSweepEvery, "sweep",

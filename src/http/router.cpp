@@ -32,6 +32,7 @@ constexpr std::array kRoutes{
     Route{verb::get, "/api/v1/tokens/challenge", &join_challenge},
     Route{verb::post, "/api/v1/tokens", &join_queue},
     Route{verb::get, "/api/v1/queue/status", &queue_status},
+    Route{verb::get, "/api/v1/queue/events", &queue_events},
     Route{verb::get, "/api/v1/concerts", &list_concerts},
     Route{verb::get, "/api/v1/concerts/{concertId}/seats", &list_seats},
     Route{verb::post, "/api/v1/reservations", &hold_seat},
