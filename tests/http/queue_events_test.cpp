@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/event_stream.hpp"
 #include "http/support.hpp"
@@ -18,6 +19,18 @@ class QueueEvents : public OnEveryStore {
   [[nodiscard]] ServerOptions options() const {
     return on_store({.max_active = 1, .extra_args = {"--stream-keepalive", "1"}});
   }
+  // A server with `opts` whose ACTIVE slot fans_[0] holds, fans_[1] waiting behind. The
+  // accounts are made one connection at a time (a test may cap connections per client).
+  void start_one_waiting(const ServerOptions& opts) {
+    server_.emplace(opts);
+    fans_ = make_accounts(server_->endpoint(), 2, 1);
+    HttpClient http(server_->port());
+    admit(http, fans_[0]);
+    join_queue(http, fans_[1]);
+  }
+
+  std::optional<ServerProcess> server_;
+  std::vector<Account> fans_;
 };
 CONCERTD_ON_EVERY_STORE(QueueEvents);
 
@@ -75,11 +88,9 @@ TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
 }
 
 TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
-  ServerProcess server(options());
-  HttpClient http(server.port());
-  auto fans = make_accounts(server.endpoint(), 2);
-  admit(http, fans[0]);
-  join_queue(http, fans[1]);
+  start_one_waiting(options());
+  auto& server = *server_;
+  auto& fans = fans_;
 
   std::string seen;
   {
@@ -121,13 +132,11 @@ TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
 }
 
 TEST_P(QueueEvents, IdleStreamGetsKeepAlivesAndIsCounted) {
-  ServerProcess server(options());
+  start_one_waiting(options());
+  auto& server = *server_;
   HttpClient http(server.port());
-  auto fans = make_accounts(server.endpoint(), 2);
-  admit(http, fans[0]);
-  join_queue(http, fans[1]);
   {
-    EventStreamClient stream(server.endpoint(), fans[1].queue);
+    EventStreamClient stream(server.endpoint(), fans_[1].queue);
     ASSERT_TRUE(stream.next_event());
     for (int i = 0; i < 2; ++i) {
       const auto block = stream.next(5s);
@@ -154,13 +163,9 @@ TEST_P(QueueEvents, StreamNeedsAQueueToken) {
 TEST_P(QueueEvents, StreamCountsAgainstTheConnectionLimits) {
   auto opts = options();
   opts.extra_args.insert(opts.extra_args.end(), {"--max-connections-per-client", "2"});
-  ServerProcess server(opts);
-  auto fans = make_accounts(server.endpoint(), 2, 1);  // one connection at a time
-  {
-    HttpClient http(server.port());
-    admit(http, fans[0]);
-    join_queue(http, fans[1]);
-  }
+  start_one_waiting(opts);
+  auto& server = *server_;
+  auto& fans = fans_;
   std::optional<EventStreamClient> first(std::in_place, server.endpoint(), fans[1].queue);
   EventStreamClient second(server.endpoint(), fans[1].queue);
   ASSERT_TRUE(first->next_event());
