@@ -235,7 +235,13 @@ int run(const Config& config) {
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kSweepEvery, "sweep",
-                      [&] { return reservations.sweep() + queue.expire_lapsed(); }),
+                      [&] {
+                        const auto swept = reservations.sweep() + queue.expire_lapsed();
+                        // One read over every concert's seats, only while someone streams
+                        // (then never a stale sell-out: a concert may have been added).
+                        server->set_sold_out(server->streaming() && concerts.sold_out());
+                        return swept;
+                      }),
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kPurgeKeysEvery, "purge_idempotency_keys",

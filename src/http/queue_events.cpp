@@ -42,13 +42,14 @@ bool same(const queue::QueueView& a, const queue::QueueView& b) {
          a.remaining_seconds == b.remaining_seconds && a.paused == b.paused;
 }
 
-void append_event(std::string& out, std::int64_t number, const queue::QueueView& view) {
+void append_event(std::string& out, std::int64_t number, const queue::QueueView& view,
+                  std::string_view name) {
   std::array<char, 24> digits{};
   out += "id: ";
   out.append(digits.data(),
              std::to_chars(digits.begin(), digits.end(), event_id(view, number)).ptr);
   out += "\nevent: ";
-  out += event_name(view.status);
+  out += name;
   out += "\ndata: ";
   out += queue_view_json(view, refresh_after_tenths(view, number));
   out += "\n\n";
@@ -104,7 +105,7 @@ Response open_event_stream(std::int64_t number, const queue::QueueView& view,
                     .headers = {{"X-Accel-Buffering", "no"}}};
   response.body = "retry: " + std::to_string(kEventRetry.count()) + "\n\n";
   if (!seen) {
-    append_event(response.body, number, view);
+    append_event(response.body, number, view, event_name(view.status));
     metrics::registry().queue_stream_events.add();
   }
   response.stream = EventStream{.number = number, .sent = view, .follow = !final_state};
@@ -134,11 +135,21 @@ void QueueEvents::add(net::ip::tcp::socket socket, std::shared_ptr<void> hold,
                                     .number = stream.number,
                                     .sent = stream.sent});
     metrics::registry().queue_streams.add(1);
+    ++self->size_;
+    auto& added = self->streams_.back();
     self->watch(std::prev(self->streams_.end()));
+    if (self->sold_out_.load() && self->end_sold_out(added, self->queue_.status(added.number))) {
+      metrics::registry().queue_stream_events.add();
+    }
   });
 }
 
 void QueueEvents::queue_changed() noexcept { changed_.store(true, std::memory_order_relaxed); }
+
+void QueueEvents::set_sold_out(bool sold_out) noexcept {
+  if (sold_out && !sold_out_.exchange(true)) changed_.store(true, std::memory_order_relaxed);
+  if (!sold_out) sold_out_.store(false);
+}
 
 void QueueEvents::close_all() {
   net::post(strand_, [self = shared_from_this()] {
@@ -163,6 +174,7 @@ void QueueEvents::watch(Streams::iterator it) {
                                                      it](const beast::error_code& /*error*/) {
                           self->streams_.erase(it);
                           metrics::registry().queue_streams.add(-1);
+                          --self->size_;
                         }));
 }
 
@@ -173,16 +185,21 @@ void QueueEvents::tick() {
   if (keep_alive) kept_alive_at_ = now;
   if ((changed || keep_alive) && !streams_.empty()) {
     const std::uint64_t started = thread_cpu_micros();
+    const bool sold_out = sold_out_.load();
     std::uint64_t events = 0;
     for (auto& stream : streams_) {
       if (!stream.socket.is_open()) continue;  // ended; its watch has yet to run
       const queue::QueueView view = queue_.status(stream.number);
+      if (sold_out && view.status == QueueStatus::kWaiting) {
+        if (end_sold_out(stream, view)) ++events;
+        continue;
+      }
       if (same(view, stream.sent)) {
         if (keep_alive) send(stream, kKeepAlive);
         continue;
       }
       event_.clear();
-      append_event(event_, stream.number, view);
+      append_event(event_, stream.number, view, event_name(view.status));
       if (!send(stream, event_)) continue;
       ++events;
       stream.sent = view;
@@ -201,6 +218,14 @@ bool QueueEvents::send(Stream& stream, std::string_view text) {
   if (!error && written == text.size()) return true;
   end(stream);
   return false;
+}
+
+bool QueueEvents::end_sold_out(Stream& stream, const queue::QueueView& view) {
+  event_.clear();
+  append_event(event_, stream.number, view, "soldout");
+  if (!send(stream, event_)) return false;
+  end(stream);
+  return true;
 }
 
 void QueueEvents::end(Stream& stream) {

@@ -35,7 +35,9 @@ inline constexpr std::chrono::milliseconds kEventRetry{3000};
 
 // The `id:` of the event that carries `view`: non-decreasing over the entry's life, and the
 // same for two views with the same position and status. WAITING: the admission horizon
-// (number - position, below `number`); ACTIVE: `number`; EXPIRED: `number` + 1.
+// (number - position, below `number`); ACTIVE: `number`; EXPIRED: `number` + 1. (A
+// `soldout` event, which ends a WAITING stream, carries the WAITING view's id + 1: above
+// every id the stream sent, and a status change after a reconnect still differs.)
 [[nodiscard]] std::int64_t event_id(const queue::QueueView& view, std::int64_t number);
 
 // The answer to GET /queue/events for entry `number` now at `view`: the stream's header,
@@ -53,7 +55,8 @@ inline constexpr std::chrono::milliseconds kEventRetry{3000};
 // queue_changed() (an admission round, a refresh) reads every stream's view through
 // QueueService::status, which also counts as the fan being there, and writes an event to
 // those whose view changed; every keep-alive period a tick also writes `: keep-alive` to
-// the others. A final state (ACTIVE, EXPIRED) is written and the stream closed. Writes do
+// the others. A final state (ACTIVE, EXPIRED, or every concert sold out) is written and the
+// stream closed. Writes do
 // not wait: a client whose socket buffer is full (it stopped reading) loses its stream. A
 // stream ends when its client closes it or sends anything.
 //
@@ -70,6 +73,11 @@ class QueueEvents final : public std::enable_shared_from_this<QueueEvents> {
   void add(net::ip::tcp::socket socket, std::shared_ptr<void> hold, const EventStream& stream);
   // The waiting room changed (a round, a refresh): the next tick walks the streams.
   void queue_changed() noexcept;
+  // Whether every upcoming concert is sold out (ConcertService::sold_out): while it is, each
+  // tick ends every stream with a `soldout` event, as add() ends the streams it gets.
+  void set_sold_out(bool sold_out) noexcept;
+  // Streams open now.
+  [[nodiscard]] std::size_t size() const noexcept { return size_.load(); }
   // Closes every stream, stops the timer and refuses later add()s (shutdown).
   void close_all();
 
@@ -87,12 +95,16 @@ class QueueEvents final : public std::enable_shared_from_this<QueueEvents> {
   void watch(Streams::iterator it);
   // Writes `text` whole without waiting; else ends the stream. False when it ended.
   bool send(Stream& stream, std::string_view text);
+  // Writes the `soldout` event with the entry's `view` and ends the stream; true when written.
+  bool end_sold_out(Stream& stream, const queue::QueueView& view);
   static void end(Stream& stream);
 
   queue::QueueService& queue_;
   const std::chrono::seconds keep_alive_;
   net::strand<net::io_context::executor_type> strand_;
   std::atomic<bool> changed_{false};
+  std::atomic<bool> sold_out_{false};
+  std::atomic<std::size_t> size_{0};
   // Below: used on strand_ only.
   net::steady_timer timer_;
   Streams streams_;

@@ -584,6 +584,10 @@ void Server::start() {
 
 void Server::queue_changed() noexcept { state_->events->queue_changed(); }
 
+void Server::set_sold_out(bool sold_out) noexcept { state_->events->set_sold_out(sold_out); }
+
+bool Server::streaming() const noexcept { return state_->events->size() > 0; }
+
 net::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {
   const std::shared_ptr<State> state = state_;
   const auto until = std::chrono::steady_clock::now() + deadline;

@@ -42,6 +42,11 @@ class Server final {
   // The waiting room changed (an admission round, a refresh): open queue event streams are
   // brought up to date within kEventGap. Thread-safe, cheap.
   void queue_changed() noexcept;
+  // Whether every upcoming concert is sold out: while it is, queue event streams end with a
+  // `soldout` event. Thread-safe, cheap.
+  void set_sold_out(bool sold_out) noexcept;
+  // Whether any queue event stream is open. Thread-safe.
+  [[nodiscard]] bool streaming() const noexcept;
   // Graceful stop: stops accepting, closes idle keep-alive connections and event streams,
   // lets requests in flight finish (their responses carry `Connection: close`), and
   // completes when every

@@ -87,6 +87,35 @@ TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
   EXPECT_FALSE(stream.next()) << "the stream stays open after the final event";
 }
 
+TEST_P(QueueEvents, StreamEndsWithSoldOutWhenEverySeatIsSold) {
+  ServerProcess server(options());
+  HttpClient http(server.port());
+  const auto concert = create_concert(http, 1, 1000);
+  auto fans = make_accounts(server.endpoint(), 3);
+  admit(http, fans[0]);
+  join_queue(http, fans[1]);
+  join_queue(http, fans[2]);
+  EventStreamClient stream(server.endpoint(), fans[2].queue);
+  ASSERT_TRUE(stream.next_event());
+  pay_out(http, fans[0], concert, 1);
+  // Status events may come first (fans[1] is admitted meanwhile); then the last one.
+  std::optional<StreamBlock> event;
+  do {
+    event = stream.next_event();
+    ASSERT_TRUE(event) << "closed without a soldout event";
+  } while (event->event == "status");
+  EXPECT_EQ(event->event, "soldout");
+  EXPECT_EQ(event->json.at("status"), "WAITING");
+  EXPECT_FALSE(stream.next());
+  // A stream opened now ends at once, the same way.
+  EventStreamClient late(server.endpoint(), fans[2].queue);
+  do {
+    event = late.next_event();
+    ASSERT_TRUE(event);
+  } while (event->event == "status");
+  EXPECT_EQ(event->event, "soldout");
+}
+
 TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
   start_one_waiting(options());
   auto& server = *server_;

@@ -456,6 +456,14 @@ function openStream(q) {
     applyQueueAnswer(q, r);
   };
   for (const name of ['status', 'admitted', 'expired']) es.addEventListener(name, onEvent);
+  // Every seat of every upcoming concert is sold: nothing left to wait for.
+  es.addEventListener('soldout', () => {
+    if (stream !== es || state.queue !== q) return;
+    stopPolling();
+    byId('queue-panel').dataset.live = 'soldout';
+    toast('notice', () => t('concerts.soldout'));
+    loadConcerts();
+  });
   // A failed or dropped stream: poll (whose answer tries the stream again, a few times).
   es.onerror = () => {
     if (stream !== es) return;
