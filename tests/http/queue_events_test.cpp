@@ -3,6 +3,7 @@
 // saw, keeps idle streams alive, and counts as a connection.
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,19 @@ class QueueEvents : public OnEveryStore {
     join_queue(http, fans_[1]);
   }
 
+  // A server with a concert of `seats` seats, fans_[0] ACTIVE, fans_[1] and fans_[2] waiting
+  // behind; returns the concert's id.
+  std::string start_two_waiting(std::int64_t seats) {
+    server_.emplace(options());
+    HttpClient http(server_->port());
+    const auto concert = create_concert(http, seats, 1000);
+    fans_ = make_accounts(server_->endpoint(), 3);
+    admit(http, fans_[0]);
+    join_queue(http, fans_[1]);
+    join_queue(http, fans_[2]);
+    return concert;
+  }
+
   std::optional<ServerProcess> server_;
   std::vector<Account> fans_;
 };
@@ -44,16 +58,20 @@ void pay_out(HttpClient& http, Account& fan, const std::string& concert, std::in
 
 std::int64_t id_of(const StreamBlock& block) { return std::stoll(block.id); }
 
-TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
-  ServerProcess server(options());
-  HttpClient http(server.port());
-  const auto concert = create_concert(http, 2, 1000);
-  auto fans = make_accounts(server.endpoint(), 3);
-  admit(http, fans[0]);
-  join_queue(http, fans[1]);
-  join_queue(http, fans[2]);
+// The first event after the `status` ones; throws if the stream ends first.
+StreamBlock last_event(EventStreamClient& stream) {
+  for (;;) {
+    auto event = stream.next_event();
+    if (!event) throw std::runtime_error("the stream ended without a final event");
+    if (event->event != "status") return std::move(*event);
+  }
+}
 
-  EventStreamClient stream(server.endpoint(), fans[2].queue);
+TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
+  const auto concert = start_two_waiting(2);
+  HttpClient http(server_->port());
+
+  EventStreamClient stream(server_->endpoint(), fans_[2].queue);
   ASSERT_EQ(stream.status(), 200u) << stream.header();
   EXPECT_NE(stream.header().find("Content-Type: text/event-stream\r\n"), std::string::npos);
   EXPECT_EQ(stream.header().find("Content-Length"), std::string::npos);
@@ -70,14 +88,14 @@ TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
   EXPECT_GE(second->json.at("refreshAfter").to_number<double>(), 1.0);
   EXPECT_TRUE(second->json.as_object().contains("remainingTime"));
 
-  pay_out(http, fans[0], concert, 1);
+  pay_out(http, fans_[0], concert, 1);
   const auto first = stream.next_event();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->event, "status");
   EXPECT_EQ(first->json.at("queuePosition"), 1);
   EXPECT_GT(id_of(*first), id_of(*second));
 
-  pay_out(http, fans[1], concert, 2);
+  pay_out(http, fans_[1], concert, 2);
   const auto admitted = stream.next_event();
   ASSERT_TRUE(admitted);
   EXPECT_EQ(admitted->event, "admitted");
@@ -88,49 +106,34 @@ TEST_P(QueueEvents, StreamFollowsThePositionAndEndsWithTheAdmission) {
 }
 
 TEST_P(QueueEvents, StreamEndsWithSoldOutWhenEverySeatIsSold) {
-  ServerProcess server(options());
-  HttpClient http(server.port());
-  const auto concert = create_concert(http, 1, 1000);
-  auto fans = make_accounts(server.endpoint(), 3);
-  admit(http, fans[0]);
-  join_queue(http, fans[1]);
-  join_queue(http, fans[2]);
-  EventStreamClient stream(server.endpoint(), fans[2].queue);
+  const auto concert = start_two_waiting(1);
+  HttpClient http(server_->port());
+  EventStreamClient stream(server_->endpoint(), fans_[2].queue);
   ASSERT_TRUE(stream.next_event());
-  pay_out(http, fans[0], concert, 1);
-  // Status events may come first (fans[1] is admitted meanwhile); then the last one.
-  std::optional<StreamBlock> event;
-  do {
-    event = stream.next_event();
-    ASSERT_TRUE(event) << "closed without a soldout event";
-  } while (event->event == "status");
-  EXPECT_EQ(event->event, "soldout");
-  EXPECT_EQ(event->json.at("status"), "WAITING");
+  pay_out(http, fans_[0], concert, 1);
+  // Status events may come first (fans_[1] is admitted meanwhile); then the last one.
+  const auto event = last_event(stream);
+  EXPECT_EQ(event.event, "soldout");
+  EXPECT_EQ(event.json.at("status"), "WAITING");
   EXPECT_FALSE(stream.next());
   // A stream opened now ends at once, the same way.
-  EventStreamClient late(server.endpoint(), fans[2].queue);
-  do {
-    event = late.next_event();
-    ASSERT_TRUE(event);
-  } while (event->event == "status");
-  EXPECT_EQ(event->event, "soldout");
+  EventStreamClient late(server_->endpoint(), fans_[2].queue);
+  EXPECT_EQ(last_event(late).event, "soldout");
 }
 
 TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
   start_one_waiting(options());
-  auto& server = *server_;
-  auto& fans = fans_;
 
   std::string seen;
   {
-    EventStreamClient stream(server.endpoint(), fans[1].queue);
+    EventStreamClient stream(server_->endpoint(), fans_[1].queue);
     const auto event = stream.next_event();
     ASSERT_TRUE(event);
     seen = event->id;
   }
   {
     // Nothing moved since: the first block after the hint is a keep-alive, not an event.
-    EventStreamClient stream(server.endpoint(), fans[1].queue, seen);
+    EventStreamClient stream(server_->endpoint(), fans_[1].queue, seen);
     ASSERT_EQ(stream.status(), 200u);
     ASSERT_TRUE(stream.next());  // retry:
     const auto block = stream.next();
@@ -139,7 +142,7 @@ TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
     EXPECT_EQ(block->comment, "keep-alive");
   }
   {
-    EventStreamClient stream(server.endpoint(), fans[1].queue,
+    EventStreamClient stream(server_->endpoint(), fans_[1].queue,
                              std::to_string(std::stoll(seen) - 1));
     const auto event = stream.next_event();
     ASSERT_TRUE(event);
@@ -149,23 +152,22 @@ TEST_P(QueueEvents, LastEventIdLeavesOutTheStateTheClientSaw) {
   // (which stops EventSource from reconnecting).
   std::string admitted;
   {
-    EventStreamClient stream(server.endpoint(), fans[0].queue);
+    EventStreamClient stream(server_->endpoint(), fans_[0].queue);
     const auto event = stream.next_event();
     ASSERT_TRUE(event);
     EXPECT_EQ(event->event, "admitted");
     admitted = event->id;
     EXPECT_FALSE(stream.next());
   }
-  EventStreamClient again(server.endpoint(), fans[0].queue, admitted);
+  EventStreamClient again(server_->endpoint(), fans_[0].queue, admitted);
   EXPECT_EQ(again.status(), 204u) << again.header();
 }
 
 TEST_P(QueueEvents, IdleStreamGetsKeepAlivesAndIsCounted) {
   start_one_waiting(options());
-  auto& server = *server_;
-  HttpClient http(server.port());
+  HttpClient http(server_->port());
   {
-    EventStreamClient stream(server.endpoint(), fans_[1].queue);
+    EventStreamClient stream(server_->endpoint(), fans_[1].queue);
     ASSERT_TRUE(stream.next_event());
     for (int i = 0; i < 2; ++i) {
       const auto block = stream.next(5s);
@@ -182,8 +184,8 @@ TEST_P(QueueEvents, IdleStreamGetsKeepAlivesAndIsCounted) {
 }
 
 TEST_P(QueueEvents, StreamNeedsAQueueToken) {
-  ServerProcess server(options());
-  EventStreamClient stream(server.endpoint(), "not-a-token");
+  server_.emplace(options());
+  EventStreamClient stream(server_->endpoint(), "not-a-token");
   EXPECT_EQ(stream.status(), 401u);
   EXPECT_NE(stream.header().find("application/problem+json"), std::string::npos);
 }
@@ -193,14 +195,12 @@ TEST_P(QueueEvents, StreamCountsAgainstTheConnectionLimits) {
   auto opts = options();
   opts.extra_args.insert(opts.extra_args.end(), {"--max-connections-per-client", "2"});
   start_one_waiting(opts);
-  auto& server = *server_;
-  auto& fans = fans_;
-  std::optional<EventStreamClient> first(std::in_place, server.endpoint(), fans[1].queue);
-  EventStreamClient second(server.endpoint(), fans[1].queue);
+  std::optional<EventStreamClient> first(std::in_place, server_->endpoint(), fans_[1].queue);
+  EventStreamClient second(server_->endpoint(), fans_[1].queue);
   ASSERT_TRUE(first->next_event());
   ASSERT_TRUE(second.next_event());
   const auto refused = [&] {
-    HttpClient http(server.port());
+    HttpClient http(server_->port());
     return http.get("/healthz").status == 503;
   };
   EXPECT_TRUE(eventually(refused));
