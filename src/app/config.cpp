@@ -76,6 +76,9 @@ constexpr Flag kFlags[] = {
     {"--header-timeout", "CONCERT_HEADER_TIMEOUT",
      "SECONDS from a request's first byte to the end of its header, else 408",
      [](const Config& c) { return shown(c.header_timeout); }},
+    {"--stream-keepalive", "CONCERT_STREAM_KEEPALIVE",
+     "SECONDS between keep-alive comments on an idle queue event stream",
+     [](const Config& c) { return shown(c.stream_keep_alive); }},
     {"--max-connections", "CONCERT_MAX_CONNECTIONS",
      "connections at once, past which new ones get 503",
      [](const Config& c) { return shown(c.max_connections); }},
@@ -236,6 +239,8 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     return count(config.hash_threads, 256);
   } else if (flag == "--header-timeout") {
     return seconds(config.header_timeout);
+  } else if (flag == "--stream-keepalive") {
+    return seconds(config.stream_keep_alive);
   } else if (flag == "--max-connections") {
     return count(config.max_connections, 10'000'000);
   } else if (flag == "--max-connections-per-client") {

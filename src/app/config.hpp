@@ -44,6 +44,8 @@ struct Config {
   // Password hashing (sign-ups, logins) runs on its own pool of this many threads.
   std::size_t hash_threads = 0;  // 0: one per core
   std::chrono::seconds header_timeout{10};
+  // How often an idle queue event stream gets a keep-alive comment.
+  std::chrono::seconds stream_keep_alive{15};
   std::size_t max_connections = 10'000;
   std::size_t max_connections_per_client = 256;
   std::vector<http::Network> trusted_proxies;

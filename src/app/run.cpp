@@ -211,6 +211,7 @@ int run(const Config& config) {
         http::ServerOptions{.access_log = config.access_log,
                             .metrics = config.metrics,
                             .header_timeout = config.header_timeout,
+                            .stream_keep_alive = config.stream_keep_alive,
                             .max_connections = config.max_connections,
                             .max_connections_per_client = config.max_connections_per_client,
                             .trusted_proxies = config.trusted_proxies,
@@ -224,7 +225,11 @@ int run(const Config& config) {
   net::co_spawn(ioc, stop_on_signal(ioc, *server), net::detached);
   if (shared) {
     net::co_spawn(ioc,
-                  every(blocking, kRefreshQueueEvery, "refresh_queue", [&] { queue.refresh(); }),
+                  every(blocking, kRefreshQueueEvery, "refresh_queue",
+                        [&] {
+                          queue.refresh();
+                          server->queue_changed();
+                        }),
                   net::detached);
     net::co_spawn(ioc,
                   every(blocking, queue::QueueService::kPresenceFlushEvery, "flush_presence",
@@ -233,11 +238,20 @@ int run(const Config& config) {
   }
   net::co_spawn(ioc,
                 every(blocking, kAdmitEvery, "admit",
-                      [&] { metrics::registry().admitted.add(queue.admit()); }),
+                      [&] {
+                        metrics::registry().admitted.add(queue.admit());
+                        server->queue_changed();
+                      }),
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kSweepEvery, "sweep",
-                      [&] { return reservations.sweep() + queue.expire_lapsed(); }),
+                      [&] {
+                        const auto swept = reservations.sweep() + queue.expire_lapsed();
+                        // One read over every concert's seats, only while someone streams
+                        // (then never a stale sell-out: a concert may have been added).
+                        server->set_sold_out(server->streaming() && concerts.sold_out());
+                        return swept;
+                      }),
                 net::detached);
   net::co_spawn(ioc,
                 every(blocking, kPurgeKeysEvery, "purge_idempotency_keys",

@@ -117,6 +117,11 @@ struct Registry {
   Counter queue_skipped;
   Counter queue_left;
   Counter presence_marks;
+  // Queue event streams (GET /queue/events): open now, events written (not keep-alives),
+  // and the CPU time of each walk of the notifier over them.
+  Gauge queue_streams;
+  Counter queue_stream_events;
+  Histogram queue_stream_notify_cpu;
   // Proof of work on queue joins (--join-pow): challenges issued, solutions accepted, and
   // joins refused, by why (tokens::PowOutcome).
   Counter pow_challenges;

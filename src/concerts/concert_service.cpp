@@ -72,6 +72,18 @@ std::vector<ConcertSales> ConcertService::sales() {
   return store::read(db_, [&](store::Tx& tx) { return tx.concerts.sales(now); });
 }
 
+bool ConcertService::sold_out() {
+  const auto today =
+      std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(clock_.now()));
+  bool any = false;
+  for (const auto& concert : sales()) {
+    if (concert.concert.date < today) continue;
+    if (concert.sold < concert.seat_count) return false;
+    any = true;
+  }
+  return any;
+}
+
 Result<SeatMap> ConcertService::seat_map(ConcertId id) {
   const auto now = clock_.now();
   // Taken before the snapshot: a change committed after it bumps the generation, so a

@@ -39,6 +39,9 @@ class ConcertService final {
   [[nodiscard]] std::vector<ConcertSummary> upcoming();
   // Every concert's sales now, ordered by date (the operator console's report).
   [[nodiscard]] std::vector<ConcertSales> sales();
+  // True when there are upcoming concerts and every seat of each is SOLD: nothing is left to
+  // wait for (a held seat may still come back, so it is not sold out). One read.
+  [[nodiscard]] bool sold_out();
   // The concert's seats now, one read. kConcertNotFound.
   [[nodiscard]] Result<SeatMap> seat_map(ConcertId id);
   // Called after a commit that changed whether a seat of `id` is available (a hold or a

@@ -15,6 +15,7 @@ Response join_challenge(const Context& ctx, const Request& req);
 net::awaitable<Response> join_queue(Context ctx, Request req);
 Response queue_status(const Context& ctx, const Request& req);
 net::awaitable<Response> leave_queue(Context ctx, Request req);
+Response queue_events(const Context& ctx, const Request& req);
 
 // concerts_handlers.cpp
 net::awaitable<Response> list_concerts(Context ctx, Request req);

@@ -305,14 +305,6 @@ std::string pow_challenge_json(const tokens::PowChallenge& challenge, unsigned b
                                       {"expiresAt", format_rfc3339(challenge.expires_at)}});
 }
 
-std::string queue_ticket_json(std::string_view token, const queue::QueueView& view) {
-  return json::serialize(json::object{{"token", token},
-                                      {"status", to_string(view.status)},
-                                      {"queuePosition", view.position},
-                                      {"remainingTime", view.remaining_seconds},
-                                      {"paused", view.paused}});
-}
-
 namespace {
 
 void append_number(std::string& out, std::int64_t n) {
@@ -322,15 +314,29 @@ void append_number(std::string& out, std::int64_t n) {
 
 }  // namespace
 
-std::string queue_view_json(const queue::QueueView& view) {
+std::string queue_view_json(const queue::QueueView& view, std::int64_t refresh_after_tenths) {
   // Constants and numbers only: nothing to escape, one allocation.
   std::string out;
-  out.reserve(112);
+  out.reserve(128);
   out.append(R"({"status":")").append(to_string(view.status)).append(R"(","queuePosition":)");
   append_number(out, view.position);
   out.append(R"(,"remainingTime":)");
   append_number(out, view.remaining_seconds);
-  out.append(view.paused ? R"(,"paused":true})" : R"(,"paused":false})");
+  out.append(view.paused ? R"(,"paused":true)" : R"(,"paused":false)");
+  out.append(R"(,"refreshAfter":)");
+  append_number(out, refresh_after_tenths / 10);
+  out += '.';
+  out += static_cast<char>('0' + refresh_after_tenths % 10);
+  out += '}';
+  return out;
+}
+
+// The view's members after the token's, so that refreshAfter is written as the status
+// answer writes it (12.5, not Boost.JSON's 1.25E1).
+std::string queue_ticket_json(std::string_view token, const queue::QueueView& view,
+                              std::int64_t refresh_after_tenths) {
+  std::string out = R"({"token":)" + json::serialize(json::string(token)) + ",";
+  out.append(queue_view_json(view, refresh_after_tenths), 1);
   return out;
 }
 

@@ -115,9 +115,12 @@ struct NewConcert {
                                      std::chrono::seconds expires_in);
 // GET /tokens/challenge: {"challenge","bits","expiresAt"}.
 [[nodiscard]] std::string pow_challenge_json(const tokens::PowChallenge& challenge, unsigned bits);
-[[nodiscard]] std::string queue_ticket_json(std::string_view token, const queue::QueueView& view);
+// `refresh_after_tenths`: the answer's refreshAfter, in tenths of a second.
+[[nodiscard]] std::string queue_ticket_json(std::string_view token, const queue::QueueView& view,
+                                            std::int64_t refresh_after_tenths);
 // Allocation-light (the status poll is the hot path): one string, no DOM on the heap.
-[[nodiscard]] std::string queue_view_json(const queue::QueueView& view);
+[[nodiscard]] std::string queue_view_json(const queue::QueueView& view,
+                                          std::int64_t refresh_after_tenths);
 // {paused, admitRate, maxActive, waiting, active, admittedTotal}: GET/PATCH /admin/queue.
 [[nodiscard]] std::string admission_json(const queue::QueueService::AdmissionState& state);
 [[nodiscard]] std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts);

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "queue/waiting_room.hpp"
+
 namespace concertd::http {
 
 namespace beast = boost::beast;
@@ -33,12 +35,21 @@ struct Request {
   std::optional<std::string_view> idempotency_key;
   std::optional<std::string_view> admin_key;  // X-Admin-Key
   std::string_view if_none_match;             // empty when absent
+  std::string_view last_event_id;             // Last-Event-ID (an event stream's reconnect)
   std::string_view body;
   std::array<std::string_view, 1> params{};  // path template parameters, in order
 };
 
 inline constexpr std::string_view kJson = "application/json";
 inline constexpr std::string_view kProblemJson = "application/problem+json";
+
+// A response that is an event stream (GET /queue/events): the entry, the view its events
+// last carried, and whether QueueEvents follows it (else it ends with this response).
+struct EventStream {
+  std::int64_t number = 0;
+  queue::QueueView sent;
+  bool follow = false;
+};
 
 struct Response {
   beast::http::status status = beast::http::status::ok;
@@ -47,6 +58,9 @@ struct Response {
   std::string_view cache_control = "no-store";
   std::string_view code{};  // a problem's `code`, for the access log; empty otherwise
   std::vector<std::pair<std::string_view, std::string>> headers{};  // name (static), value
+  // Set: the body is (the start of) an event stream, delimited by the connection's close;
+  // after writing it the server closes the connection or hands it to QueueEvents.
+  std::optional<EventStream> stream{};
 };
 
 [[nodiscard]] inline Response json_response(beast::http::status status, std::string body) {

@@ -100,6 +100,13 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
           m.queue_left);
   counter(out, "concertd_queue_presence_marks_total",
           "Presence marks this node wrote for the admitter (shared store)", m.presence_marks);
+  gauge(out, "concertd_queue_streams", "Open queue event streams (GET /queue/events)",
+        m.queue_streams.value());
+  counter(out, "concertd_queue_stream_events_total",
+          "Events written to queue event streams (not keep-alives)", m.queue_stream_events);
+  histogram(out, "concertd_queue_stream_notify_cpu_seconds",
+            "CPU time of one notifier walk over the queue event streams",
+            m.queue_stream_notify_cpu);
   counter(out, "concertd_holds_total", "Seat holds made through this node", m.holds);
   counter(out, "concertd_sales_total", "Seats sold through this node", m.sales);
   counter(out, "concertd_revenue_won_total", "Won paid for seats sold through this node",

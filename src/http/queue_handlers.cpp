@@ -1,5 +1,6 @@
 #include "http/handlers.hpp"
 #include "http/json.hpp"
+#include "http/queue_events.hpp"
 
 namespace concertd::http {
 namespace {
@@ -24,6 +25,13 @@ std::optional<Response> refuse_pow(const Context& ctx, const QueueJoinRequest& i
       return problem(problems::kPowInvalid, "powChallenge was used already");
   }
   return problem(problems::kInternal, "an internal error occurred");
+}
+
+// The queue token of a status poll or stream: the body's, the query's or the Bearer one.
+Result<tokens::QueueClaims> status_claims(const Context& ctx, const Request& req) {
+  auto body_token = optional_body_token(req.body);
+  if (!body_token) return body_token.error();
+  return authenticate_queue(ctx, req, *body_token);
 }
 
 }  // namespace
@@ -54,19 +62,28 @@ net::awaitable<Response> join_queue(Context ctx, Request req) {
   auto ticket = co_await run_blocking(ctx.blocking, std::move(work));
   if (!ticket) co_return problem(ticket.error());
   const std::string token = ctx.services.tokens.issue_queue(*user, ticket->entry.number);
-  co_return json_response(ticket->created ? beast::http::status::created : beast::http::status::ok,
-                          queue_ticket_json(token, ticket->view));
+  co_return json_response(
+      ticket->created ? beast::http::status::created : beast::http::status::ok,
+      queue_ticket_json(token, ticket->view,
+                        refresh_after_tenths(ticket->view, ticket->entry.number)));
 }
 
 // The hot path: every waiting fan polls it. In memory only, on the io thread; without a
 // body (the usual poll) it parses no JSON.
 Response queue_status(const Context& ctx, const Request& req) {
-  auto body_token = optional_body_token(req.body);
-  if (!body_token) return problem(body_token.error());
-  auto claims = authenticate_queue(ctx, req, *body_token);
+  auto claims = status_claims(ctx, req);
   if (!claims) return problem(claims.error());
+  const auto view = ctx.services.queue.status(claims->number);
   return json_response(beast::http::status::ok,
-                       queue_view_json(ctx.services.queue.status(claims->number)));
+                       queue_view_json(view, refresh_after_tenths(view, claims->number)));
+}
+
+// Authenticated as a status poll; the stream itself is the server's (QueueEvents).
+Response queue_events(const Context& ctx, const Request& req) {
+  auto claims = status_claims(ctx, req);
+  if (!claims) return problem(claims.error());
+  return open_event_stream(claims->number, ctx.services.queue.status(claims->number),
+                           req.last_event_id);
 }
 
 // Idempotent: 204 whether this call ended the entry or it had ended already.

@@ -78,6 +78,7 @@ std::optional<Request> make_request(const HttpRequest& message, std::string_view
   }
   if (auto it = message.find("X-Admin-Key"); it != message.end()) req.admin_key = it->value();
   req.if_none_match = message[beast::http::field::if_none_match];
+  req.last_event_id = message["Last-Event-ID"];
   req.body = message.body();
   return req;
 }

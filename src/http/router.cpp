@@ -33,6 +33,7 @@ constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/tokens", &join_queue},
     Route{verb::get, "/api/v1/queue/status", &queue_status},
     Route{verb::delete_, "/api/v1/queue/entry", &leave_queue},
+    Route{verb::get, "/api/v1/queue/events", &queue_events},
     Route{verb::get, "/api/v1/concerts", &list_concerts},
     Route{verb::get, "/api/v1/concerts/{concertId}/seats", &list_seats},
     Route{verb::post, "/api/v1/reservations", &hold_seat},

@@ -37,6 +37,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "http/errors.hpp"
+#include "http/queue_events.hpp"
 #include "http/request.hpp"
 #include "http/router.hpp"
 
@@ -69,7 +70,8 @@ std::string describe(const net::ip::tcp::endpoint& endpoint) {
 
 // Writes `response` into `out` as Beast's serializer would (same fields, in the same
 // order), so that a response is one buffer built without allocations in a string the
-// connection reuses. Without the body for a HEAD request (its Content-Length stays).
+// connection reuses. Without the body for a HEAD request (its Content-Length stays). An
+// event stream's body ends with the connection: it has no Content-Length.
 void serialize(const Response& response, std::string_view request_id, unsigned version,
                bool keep_alive, bool with_body, std::string& out) {
   out.clear();
@@ -103,8 +105,9 @@ void serialize(const Response& response, std::string_view request_id, unsigned v
   if (version < 11 && keep_alive) out += "Connection: keep-alive\r\n";
   // A 304 has no body, and its Content-Length would have to be the 200's: leave it out;
   // a 204 must not have one (RFC 9110 §8.6).
+  const bool streams = response.stream && with_body;
   if (response.status != beast::http::status::not_modified &&
-      response.status != beast::http::status::no_content) {
+      response.status != beast::http::status::no_content && !streams) {
     out += "Content-Length: ";
     out.append(digits.data(),
                std::to_chars(digits.begin(), digits.end(), response.body.size()).ptr);
@@ -151,28 +154,29 @@ struct ServerState {
   // `admitted()` false, when a connection cap is reached.
   class Registration {
    public:
-    Registration(ServerState& state, const std::shared_ptr<Connection>& connection,
+    // Shares `state`: an event stream's registration may outlive its session.
+    Registration(std::shared_ptr<ServerState> state, const std::shared_ptr<Connection>& connection,
                  std::string client)
-        : state_(state), client_(std::move(client)) {
-      const std::lock_guard lock(state_.mutex);
-      if (state_.connections.size() >= state_.options.max_connections) return;
+        : state_(std::move(state)), client_(std::move(client)) {
+      const std::lock_guard lock(state_->mutex);
+      if (state_->connections.size() >= state_->options.max_connections) return;
       if (!client_.empty()) {
-        auto& count = state_.per_client[client_];
-        if (count >= state_.options.max_connections_per_client) return;
+        auto& count = state_->per_client[client_];
+        if (count >= state_->options.max_connections_per_client) return;
         ++count;
       }
-      id_ = state_.next_connection++;
-      state_.connections.emplace(*id_, connection);
+      id_ = state_->next_connection++;
+      state_->connections.emplace(*id_, connection);
       metrics::registry().http_connections.add(1);
     }
     ~Registration() {
       if (!id_) return;
       metrics::registry().http_connections.add(-1);
-      const std::lock_guard lock(state_.mutex);
-      state_.connections.erase(*id_);
+      const std::lock_guard lock(state_->mutex);
+      state_->connections.erase(*id_);
       if (!client_.empty()) {
-        const auto it = state_.per_client.find(client_);
-        if (--it->second == 0) state_.per_client.erase(it);
+        const auto it = state_->per_client.find(client_);
+        if (--it->second == 0) state_->per_client.erase(it);
       }
     }
     Registration(const Registration&) = delete;
@@ -181,7 +185,7 @@ struct ServerState {
     [[nodiscard]] bool admitted() const noexcept { return id_.has_value(); }
 
    private:
-    ServerState& state_;
+    std::shared_ptr<ServerState> state_;
     std::string client_;
     std::optional<std::uint64_t> id_;
   };
@@ -195,6 +199,7 @@ struct ServerState {
         options(std::move(o)),
         limits(options.limits),
         seat_maps(services.concerts, services.clock, pool, options.seat_map_max_age),
+        events(std::make_shared<QueueEvents>(io, services.queue, options.stream_keep_alive)),
         acceptor(net::make_strand(io)) {}
 
   [[nodiscard]] bool trusted(const net::ip::address& peer) const {
@@ -231,6 +236,7 @@ struct ServerState {
   const ServerOptions options;
   Limiters limits;
   SeatMapCache seat_maps;
+  const std::shared_ptr<QueueEvents> events;
   net::ip::tcp::acceptor acceptor;  // on its own strand
   net::ip::tcp::endpoint local;
   // Used only on the acceptor's strand: a descriptor held in reserve, given up to accept
@@ -359,9 +365,9 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
   const bool behind_proxy = state->trusted(peer);
   std::string client = peer.to_string();
   std::string client_key = http::client_key(peer);
-  const State::Registration registration(*state, connection,
-                                         behind_proxy ? std::string() : client_key);
-  if (!registration.admitted()) {
+  auto registration = std::make_shared<State::Registration>(
+      state, connection, behind_proxy ? std::string() : client_key);
+  if (!registration->admitted()) {
     metrics::registry().connections_refused.add();
     RequestIdBuffer refusal_id;
     const std::string id(request_id(*state, {}, refusal_id));
@@ -455,6 +461,18 @@ net::awaitable<void> run_session(std::shared_ptr<State> state,
                       .limits = state->limits,
                       .seat_maps = state->seat_maps};
     Response response = co_await handle_request(ctx, std::move(*req));
+    if (response.stream && message.method() != beast::http::verb::head) {
+      serialize(response, id, message.version(), false, true, out);
+      connection->stream.expires_after(options.read_timeout);
+      auto [write_error, written] =
+          co_await net::async_write(connection->stream, net::buffer(out), kTuple);
+      if (write_error || !response.stream->follow) break;
+      // The stream is a small record of the notifier's now, not this coroutine's frame.
+      connection->stream.expires_never();
+      state->events->add(connection->stream.release_socket(), std::move(registration),
+                         *response.stream);
+      co_return;
+    }
 
     const bool keep_alive = message.keep_alive() && !state->stopping.load();
     serialize(response, id, message.version(), keep_alive,
@@ -561,7 +579,14 @@ void Server::start() {
   spdlog::info(R"("event":"listening","address":{})", log::quote(describe(state_->local)));
   net::co_spawn(state_->acceptor.get_executor(), accept_loop(state_),
                 [](std::exception_ptr e) { log_exception("accept_failed", e); });
+  state_->events->start();
 }
+
+void Server::queue_changed() noexcept { state_->events->queue_changed(); }
+
+void Server::set_sold_out(bool sold_out) noexcept { state_->events->set_sold_out(sold_out); }
+
+bool Server::streaming() const noexcept { return state_->events->size() > 0; }
 
 net::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {
   const std::shared_ptr<State> state = state_;
@@ -573,8 +598,9 @@ net::awaitable<void> Server::shutdown(std::chrono::milliseconds deadline) {
       state->acceptor.close(ignored);
     });
   }
-  // A connection waiting for a header is idle: end it now. One inside a request sees
-  // `stopping` after its response and closes then.
+  // A connection waiting for a header is idle: end it now, as every event stream. One
+  // inside a request sees `stopping` after its response and closes then.
+  state->events->close_all();
   state->for_each_connection([](Connection& connection) {
     if (connection.idle) connection.stream.cancel();
   });

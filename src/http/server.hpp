@@ -36,10 +36,20 @@ class Server final {
 
   // Where it listens: the real port when asked for port 0. Thread-safe.
   [[nodiscard]] net::ip::tcp::endpoint local_endpoint() const;
-  // Starts accepting (co_spawns the accept loop on the io_context). Call once.
+  // Starts accepting (co_spawns the accept loop on the io_context) and the queue event
+  // streams' notifier. Call once.
   void start();
-  // Graceful stop: stops accepting, closes idle keep-alive connections, lets requests in
-  // flight finish (their responses carry `Connection: close`), and completes when every
+  // The waiting room changed (an admission round, a refresh): open queue event streams are
+  // brought up to date within kEventGap. Thread-safe, cheap.
+  void queue_changed() noexcept;
+  // Whether every upcoming concert is sold out: while it is, queue event streams end with a
+  // `soldout` event. Thread-safe, cheap.
+  void set_sold_out(bool sold_out) noexcept;
+  // Whether any queue event stream is open. Thread-safe.
+  [[nodiscard]] bool streaming() const noexcept;
+  // Graceful stop: stops accepting, closes idle keep-alive connections and event streams,
+  // lets requests in flight finish (their responses carry `Connection: close`), and
+  // completes when every
   // connection is gone or `deadline` passed; then the stragglers are closed (a blocking
   // call already running still completes on the pool). May be awaited from any executor;
   // the io_context must keep running until it completes. Idempotent.

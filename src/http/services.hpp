@@ -56,8 +56,12 @@ struct ServerOptions {
   std::chrono::seconds header_timeout{10};
   // For a request body once the header arrived, and for writing a response.
   std::chrono::seconds read_timeout{30};
-  // Connections at once, in all and per client address (trusted proxies are exempt from
-  // the latter); past either a new connection is answered 503 TOO_MANY_CONNECTIONS.
+  // An idle queue event stream gets a `: keep-alive` comment this often. Streams have no
+  // idle timeout: they end when the entry is admitted or expires, or the client goes.
+  std::chrono::seconds stream_keep_alive{15};
+  // Connections at once (an event stream is one), in all and per client address (trusted
+  // proxies are exempt from the latter); past either a new connection is answered 503
+  // TOO_MANY_CONNECTIONS.
   std::size_t max_connections = 10'000;
   std::size_t max_connections_per_client = 256;
   // Peers whose X-Forwarded-For names the client (see client_address()).

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/event_stream.hpp"
 #include "http/late_join.hpp"
 
 namespace concertd::test {
@@ -395,6 +396,35 @@ TEST_F(Cluster, AJoinThatCommitsLateKeepsItsPlaceAcrossNodes) {
 TEST_F(Cluster, AJoinThatRollsBackHoldsNoNodeUp) {
   start({.threads = 2});
   late_join_keeps_its_place({node(0), node(1), node(2)}, database(), false);
+}
+
+// A stream on a node that does not admit learns of the admission from that node's refresh.
+TEST_F(Cluster, StreamOnANodeThatDoesNotAdmitGetsTheAdmission) {
+  start({.max_active = 1, .admit_rate = 1000, .threads = 2});
+  HttpClient admin(lb());
+  const auto concert = create_concert(admin, 1, 1000);
+  auto fans = make_accounts(node(1), 2);
+  HttpClient via(node(1));
+  admit(via, fans[0]);
+  join_queue(via, fans[1]);
+  EventStreamClient stream(node(1), fans[1].queue);
+  const auto waiting = stream.next_event();
+  ASSERT_TRUE(waiting);
+  EXPECT_EQ(waiting->json.at("status"), "WAITING");
+  EXPECT_EQ(waiting->json.at("queuePosition"), 1);
+
+  HttpClient other(node(2));
+  wait_active(other, fans[0].queue);
+  charge(other, fans[0], 1000);
+  const auto rid = hold_ok(other, concert, 1, fans[0].queue);
+  ASSERT_TRUE(has_status(pay(other, rid, 1000, fans[0].queue), 201));
+  Db db(database());
+  EXPECT_EQ(leader(db), first_leader_) << "node 0 no longer admits";
+  const auto admitted = stream.next_event();
+  ASSERT_TRUE(admitted);
+  EXPECT_EQ(admitted->event, "admitted");
+  EXPECT_EQ(admitted->json.at("status"), "ACTIVE");
+  EXPECT_FALSE(stream.next());
 }
 
 }  // namespace concertd::test

@@ -9,7 +9,8 @@ import { toast, clearErrors, clearNotices, formMessage, byId, el } from './ui.js
 const { t } = i18n;
 
 const kHoldLimit = 4;
-const kPollMs = 1000;          // a waiting fan's status poll
+const kPollMs = 1000;          // a waiting fan's status poll, unless the answer says refreshAfter
+const kMaxStreamFailures = 3;  // event stream failures for one entry before polling alone
 const kActivePollMs = 3000;    // while ACTIVE: keeps the booking window's countdown honest
 const kFirstBackoffMs = 2000;
 const kMaxBackoffMs = 16000;
@@ -358,6 +359,7 @@ function queueEntry(r) {
     position: r.queuePosition,
     remaining: r.remainingTime,
     paused: r.paused === true,
+    refreshAfter: r.refreshAfter,
     initial: r.status === 'WAITING' ? r.queuePosition : 0,
     at: Date.now(),
   };
@@ -397,7 +399,7 @@ async function joinQueue() {
     saveQueue();
     state.justPaid = false;
     renderBooking();
-    schedulePoll(r.status === 'ACTIVE' ? kActivePollMs : kPollMs);
+    followQueue();
     if (r.status === 'ACTIVE') enterSeats();
   } catch (e) {
     state.queue = null;
@@ -434,10 +436,66 @@ async function leaveQueue() {
 let pollTimer = null;
 let backoffMs = 0;
 let lastLive = 0;
+let stream = null;  // the EventSource of the wait, while open
+let streamFailures = 0;
+let streamFor = null;  // the token streamFailures counts for
 
 function stopPolling() {
   clearTimeout(pollTimer);
   pollTimer = null;
+  if (stream) stream.close();
+  stream = null;
+}
+
+// Waits for the entry's next change: WAITING, over GET /queue/events while that works (the
+// server pushes each change), else by polling after the answer's refreshAfter; ACTIVE, by
+// polling (the booking window's countdown).
+function followQueue() {
+  const q = state.queue;
+  if (!q || !q.token || q.status === 'EXPIRED') return;
+  if (streamFor !== q.token) {
+    streamFor = q.token;
+    streamFailures = 0;
+  }
+  const panel = byId('queue-panel');
+  if (q.status === 'WAITING' && streamFailures < kMaxStreamFailures && typeof EventSource === 'function') {
+    if (!stream) openStream(q);
+    panel.dataset.live = 'stream';
+    return;
+  }
+  panel.dataset.live = 'poll';
+  const wait = q.status === 'ACTIVE' ? kActivePollMs : Math.max(kPollMs, (q.refreshAfter || 0) * 1000);
+  schedulePoll(wait);
+}
+
+function openStream(q) {
+  stopPolling();
+  const es = new EventSource(`/api/v1/queue/events?token=${encodeURIComponent(q.token)}`);
+  stream = es;
+  const onEvent = (e) => {
+    if (stream !== es || state.queue !== q) return;
+    const r = JSON.parse(e.data);
+    // The last event: the server closes the stream, and EventSource must not reconnect.
+    if (r.status !== 'WAITING') stopPolling();
+    applyQueueAnswer(q, r);
+  };
+  for (const name of ['status', 'admitted', 'expired']) es.addEventListener(name, onEvent);
+  // Every seat of every upcoming concert is sold: nothing left to wait for.
+  es.addEventListener('soldout', () => {
+    if (stream !== es || state.queue !== q) return;
+    stopPolling();
+    byId('queue-panel').dataset.live = 'soldout';
+    toast('notice', () => t('concerts.soldout'));
+    loadConcerts();
+  });
+  // A failed or dropped stream: poll (whose answer tries the stream again, a few times).
+  es.onerror = () => {
+    if (stream !== es) return;
+    stopPolling();
+    streamFailures += 1;
+    byId('queue-panel').dataset.live = 'poll';
+    schedulePoll(Math.max(kPollMs, (q.refreshAfter || 0) * 1000));
+  };
 }
 
 function schedulePoll(delay) {
@@ -470,12 +528,18 @@ async function pollQueue() {
   if (state.queue !== q) return;
   backoffMs = 0;
   byId('queue-retry').hidden = true;
+  applyQueueAnswer(q, r);
+}
+
+// A status answer or a stream event's data.
+function applyQueueAnswer(q, r) {
   const was = q.status;
   Object.assign(q, {
     status: r.status,
     position: r.queuePosition,
     remaining: r.remainingTime,
     paused: r.paused === true,
+    refreshAfter: r.refreshAfter,
     at: Date.now(),
   });
   if (q.status === 'WAITING' && (!q.initial || q.position > q.initial)) q.initial = q.position;
@@ -486,7 +550,7 @@ async function pollQueue() {
     stopSeatRefresh();
     return; // a fresh entry only on the fan's request
   }
-  schedulePoll(q.status === 'ACTIVE' ? kActivePollMs : kPollMs);
+  followQueue();
 }
 
 function currentStep() {
