@@ -27,6 +27,7 @@ enum class Errc {
   kHoldLimit,        // the user already holds the maximum of unpaid seats
   kHoldExpired,      // the reservation lapsed or was cancelled
   kAlreadyPaid,
+  kAlreadyExtended,  // the hold was extended once already
   kInsufficientBalance,
   kIdempotencyKeyReused,  // same key, different request
   kLoginLocked,           // too many failed logins in a row: retry_after says how long

@@ -108,6 +108,7 @@ struct Registry {
   Counter connections_refused;
   // Business events, counted by the use cases after their commit (never for a replay).
   Counter holds;
+  Counter hold_extensions;
   Counter sales;
   Counter revenue_won;
   Counter charges;

@@ -42,6 +42,8 @@ ProblemType problem_type(Errc code) noexcept {
       return {status::conflict, "HOLD_EXPIRED", "Hold expired"};
     case Errc::kAlreadyPaid:
       return {status::conflict, "ALREADY_PAID", "Already paid"};
+    case Errc::kAlreadyExtended:
+      return {status::conflict, "ALREADY_EXTENDED", "Hold already extended"};
     case Errc::kInsufficientBalance:
       return {status::payment_required, "INSUFFICIENT_BALANCE", "Insufficient balance"};
     case Errc::kIdempotencyKeyReused:

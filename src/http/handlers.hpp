@@ -25,6 +25,7 @@ net::awaitable<Response> list_seats(Context ctx, Request req);
 net::awaitable<Response> hold_seat(Context ctx, Request req);
 net::awaitable<Response> get_reservation(Context ctx, Request req);
 net::awaitable<Response> cancel_reservation(Context ctx, Request req);
+net::awaitable<Response> extend_reservation(Context ctx, Request req);
 net::awaitable<Response> list_user_reservations(Context ctx, Request req);
 
 // payments_handlers.cpp

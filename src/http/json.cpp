@@ -317,11 +317,16 @@ void append_number(std::string& out, std::int64_t n) {
 std::string queue_view_json(const queue::QueueView& view, std::int64_t refresh_after_tenths) {
   // Constants and numbers only: nothing to escape, one allocation.
   std::string out;
-  out.reserve(128);
+  out.reserve(160);
   out.append(R"({"status":")").append(to_string(view.status)).append(R"(","queuePosition":)");
   append_number(out, view.position);
   out.append(R"(,"remainingTime":)");
   append_number(out, view.remaining_seconds);
+  out.append(R"(,"remainingTimeRange":[)");
+  append_number(out, view.remaining_low);
+  out.push_back(',');
+  append_number(out, view.remaining_high);
+  out.push_back(']');
   out.append(view.paused ? R"(,"paused":true)" : R"(,"paused":false)");
   out.append(R"(,"refreshAfter":)");
   append_number(out, refresh_after_tenths / 10);
@@ -423,7 +428,8 @@ json::object reservation_object(const reservations::Reservation& reservation,
                        {"seatNumber", reservation.seat_number},
                        {"status", to_string(reservation.status)},
                        {"expiresAt", format_rfc3339(reservation.expires_at)},
-                       {"price", reservation.price.value()}},
+                       {"price", reservation.price.value()},
+                       {"extended", reservation.extended}},
                       std::move(storage));
 }
 

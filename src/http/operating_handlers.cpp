@@ -87,6 +87,9 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
         to_gauge(admission.settings.max_active));
   gauge(out, "concertd_queue_paused", "1 while an operator has paused admission",
         admission.settings.paused ? 1 : 0);
+  ex::family(out, "concertd_queue_admission_pace", "gauge",
+             "Measured pace of the admission horizon, per second (the waiting-time estimate's)");
+  ex::sample(out, "concertd_queue_admission_pace", {}, admission.counts.pace);
   if (live_holds) {
     gauge(out, "concertd_holds_live", "Seats under a hold that has not lapsed (cluster-wide)",
           *live_holds);
@@ -108,6 +111,8 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
             "CPU time of one notifier walk over the queue event streams",
             m.queue_stream_notify_cpu);
   counter(out, "concertd_holds_total", "Seat holds made through this node", m.holds);
+  counter(out, "concertd_hold_extensions_total", "Seat holds extended through this node",
+          m.hold_extensions);
   counter(out, "concertd_sales_total", "Seats sold through this node", m.sales);
   counter(out, "concertd_revenue_won_total", "Won paid for seats sold through this node",
           m.revenue_won);

@@ -9,13 +9,18 @@ struct Target {
   ReservationId reservation;
 };
 
+// The path's reservation.
+[[nodiscard]] Result<ReservationId> path_reservation(const Request& req) {
+  return path_id<ReservationTag>(req, Errc::kReservationNotFound, "no such reservation");
+}
+
 // The caller (by access or queue token) and the path's reservation.
 [[nodiscard]] Result<Target> owner_and_reservation(const Context& ctx, const Request& req) {
   auto body_token = optional_body_token(req.body);
   if (!body_token) return body_token.error();
   auto user = authenticate_owner(ctx, req, *body_token);
   if (!user) return user.error();
-  auto id = path_id<ReservationTag>(req, Errc::kReservationNotFound, "no such reservation");
+  auto id = path_reservation(req);
   if (!id) return id.error();
   return Target{*user, *id};
 }
@@ -56,6 +61,21 @@ net::awaitable<Response> cancel_reservation(Context ctx, Request req) {
   if (!target) co_return problem(target.error());
   auto work = [&reservations = ctx.services.reservations, t = *target] {
     return reservations.cancel(t.owner, t.reservation);
+  };
+  co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work),
+                                    &reservation_json);
+}
+
+net::awaitable<Response> extend_reservation(Context ctx, Request req) {
+  // The queue token, not the access token: it names the entry that must be ACTIVE.
+  auto body_token = optional_body_token(req.body);
+  if (!body_token) co_return problem(body_token.error());
+  auto claims = authenticate_queue(ctx, req, *body_token);
+  if (!claims) co_return problem(claims.error());
+  auto id = path_reservation(req);
+  if (!id) co_return problem(id.error());
+  auto work = [&reservations = ctx.services.reservations, entry = *claims, rid = *id] {
+    return reservations.extend(entry.user, entry.number, rid);
   };
   co_return co_await reply_blocking(ctx, beast::http::status::ok, std::move(work),
                                     &reservation_json);

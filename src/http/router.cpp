@@ -39,6 +39,7 @@ constexpr std::array kRoutes{
     Route{verb::post, "/api/v1/reservations", &hold_seat},
     Route{verb::get, "/api/v1/reservations/{reservationId}", &get_reservation},
     Route{verb::delete_, "/api/v1/reservations/{reservationId}", &cancel_reservation},
+    Route{verb::post, "/api/v1/reservations/{reservationId}/extend", &extend_reservation},
     Route{verb::post, "/api/v1/users/{userId}/balance", &charge_balance},
     Route{verb::get, "/api/v1/users/{userId}/balance", &get_user_balance},
     Route{verb::get, "/api/v1/users/{userId}/reservations", &list_user_reservations},

@@ -11,8 +11,6 @@ std::uint32_t epoch_seconds(Timestamp t) {
       std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count());
 }
 
-constexpr double kPaceWindowSeconds = 30.0;
-
 // last_seen_ of an entry that left the queue.
 constexpr std::uint32_t kLeft = 0;
 
@@ -25,7 +23,7 @@ WaitingRoom::WaitingRoom(WaitingRoomConfig config)
       abandon_after_(config.abandon_after),
       presence_window_(config.presence_window),
       admission_{.paused = false, .admit_rate = config.admit_rate, .max_active = config.max_active},
-      observed_rate_(static_cast<double>(config.admit_rate)) {}
+      pace_(static_cast<double>(config.admit_rate)) {}
 
 AdmissionSettings WaitingRoom::admission() const {
   const std::lock_guard lock(mutex_);
@@ -48,7 +46,7 @@ void WaitingRoom::restore(const QueueSnapshot& snapshot, Timestamp now) {
   // Nobody has been seen since the restart began: give everyone waiting a fresh start.
   last_seen_.assign(static_cast<std::size_t>(last_number_ - admitted_up_to_), epoch_seconds(now));
   refilled_at_ = now;
-  last_round_at_ = now;
+  pace_.restart(now);
 }
 
 void WaitingRoom::catch_up(const QueueChanges& changes, Timestamp now,
@@ -100,15 +98,16 @@ QueueView WaitingRoom::view(std::int64_t number, Timestamp now) {
     }
     touch_locked(number, now);
     const std::int64_t position = number - admitted_up_to_;
-    return {QueueStatus::kWaiting, position,
-            ceil_seconds(static_cast<double>(position) / admission_rate_locked()), paused};
+    const auto wait = wait_locked(position);
+    return {QueueStatus::kWaiting, position, wait.seconds, wait.p10, wait.p90, paused};
   }
   const auto it = active_.find(number);
   if (it == active_.end() || it->second.expires_at <= now) {
-    return {QueueStatus::kExpired, 0, 0, paused};
+    return {QueueStatus::kExpired, 0, 0, 0, 0, paused};
   }
-  const auto left = std::chrono::duration<double>(it->second.expires_at - now).count();
-  return {QueueStatus::kActive, 0, ceil_seconds(left), paused};
+  const auto left =
+      ceil_seconds(std::chrono::duration<double>(it->second.expires_at - now).count());
+  return {QueueStatus::kActive, 0, left, left, left, paused};
 }
 
 void WaitingRoom::touch_locked(std::int64_t number, Timestamp now) {
@@ -147,6 +146,7 @@ std::size_t WaitingRoom::admission_budget(Timestamp now) {
   const auto elapsed = std::chrono::duration<double>(now - refilled_at_).count();
   tokens_ = std::min(rate, tokens_ + std::max(0.0, elapsed) * rate);
   refilled_at_ = now;
+  pace_.tick(now, !admission_.paused && last_number_ > admitted_up_to_);
   if (admission_.paused) return 0;
   const std::size_t free_slots =
       active_.size() < admission_.max_active ? admission_.max_active - active_.size() : 0;
@@ -182,15 +182,6 @@ void WaitingRoom::on_admitted(const std::vector<QueueEntry>& admitted, std::int6
     }
   }
   tokens_ = std::max(0.0, tokens_ - static_cast<double>(admitted.size()));
-  // While people are still waiting after a round, admissions per second are the
-  // queue's real pace (free slots, not the rate, may be what limits it): smooth it
-  // over about half a minute for the waiting-time estimate. A pause is no pace.
-  const double dt = std::chrono::duration<double>(now - last_round_at_).count();
-  last_round_at_ = now;
-  if (reached < last_number_ && dt > 0 && !admission_.paused) {
-    const double alpha = 1.0 - std::exp(-dt / kPaceWindowSeconds);
-    observed_rate_ += alpha * (static_cast<double>(admitted.size()) / dt - observed_rate_);
-  }
   advance_locked(reached);
 }
 
@@ -217,19 +208,21 @@ void WaitingRoom::mark_left_locked(std::int64_t number) {
 
 WaitingRoom::Counts WaitingRoom::counts() const {
   const std::lock_guard lock(mutex_);
-  return {last_number_ - admitted_up_to_, active_.size(), admitted_up_to_, last_number_};
+  return {last_number_ - admitted_up_to_, active_.size(), admitted_up_to_, last_number_,
+          pace_.per_second()};
 }
 
-double WaitingRoom::admission_rate_locked() const {
+WaitEstimate WaitingRoom::wait_locked(std::int64_t position) const {
   // Slots turn over at least once per active TTL, and never faster than the admit rate.
   const double floor_rate = static_cast<double>(admission_.max_active) /
                             static_cast<double>(std::max<std::int64_t>(1, active_ttl_.count()));
   const auto admit_rate = static_cast<double>(admission_.admit_rate);
-  return std::clamp(observed_rate_, std::min(floor_rate, admit_rate), admit_rate);
+  return pace_.wait(position, std::min(floor_rate, admit_rate), admit_rate);
 }
 
 void WaitingRoom::advance_locked(std::int64_t reached) {
   if (reached <= admitted_up_to_) return;
+  pace_.passed(reached - admitted_up_to_);
   const auto passed = static_cast<std::size_t>(reached - admitted_up_to_);
   last_seen_.erase(last_seen_.begin(), last_seen_.begin() + static_cast<std::ptrdiff_t>(std::min(
                                                                 passed, last_seen_.size())));

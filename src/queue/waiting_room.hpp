@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "common/id.hpp"
+#include "queue/admission_pace.hpp"
 #include "queue/queue_entry.hpp"
 
 namespace concertd::queue {
@@ -46,6 +47,10 @@ struct QueueView {
   QueueStatus status = QueueStatus::kExpired;
   std::int64_t position = 0;           // 0 unless WAITING; then users ahead + 1
   std::int64_t remaining_seconds = 0;  // WAITING: estimated wait; ACTIVE: until expiry
+  // WAITING: the wait's p10 and p90 (remaining_low <= remaining_seconds <= remaining_high);
+  // otherwise both remaining_seconds.
+  std::int64_t remaining_low = 0;
+  std::int64_t remaining_high = 0;
   // Admission is paused: nobody is admitted until it resumes (the wait counts from then).
   bool paused = false;
 };
@@ -62,6 +67,7 @@ class WaitingRoom final {
     std::size_t active = 0;
     std::int64_t admitted_up_to = 0;
     std::int64_t last_number = 0;
+    double pace = 0;  // the measured admission pace, per second (AdmissionPace)
   };
 
   explicit WaitingRoom(WaitingRoomConfig config);
@@ -90,7 +96,8 @@ class WaitingRoom final {
   [[nodiscard]] std::vector<Presence> take_presence();
   [[nodiscard]] bool is_active(std::int64_t number, Timestamp now) const;
   // How many users may be admitted now: the rate budget capped by free ACTIVE slots, 0
-  // while paused. Drops ACTIVE entries that expired.
+  // while paused. Drops ACTIVE entries that expired. Called every admission round (on every
+  // node): it is the pace's clock.
   [[nodiscard]] std::size_t admission_budget(Timestamp now);
   // True when the WAITING entry's user was last seen, here or at `seen_elsewhere` (another
   // process's presence mark), more than abandon_after before `now`, or left.
@@ -112,7 +119,7 @@ class WaitingRoom final {
     Timestamp expires_at;
   };
 
-  [[nodiscard]] double admission_rate_locked() const;
+  [[nodiscard]] WaitEstimate wait_locked(std::int64_t position) const;
   void advance_locked(std::int64_t reached);
   // Tracks entries up to `number` (if beyond what is known), as seen at `now`.
   void extend_locked(std::int64_t number, Timestamp now);
@@ -135,8 +142,8 @@ class WaitingRoom final {
   std::unordered_set<std::int64_t> seen_since_take_;
   double tokens_ = 0;  // rate budget (token bucket, at most one second's worth)
   Timestamp refilled_at_{};
-  Timestamp last_round_at_{};
-  double observed_rate_;  // admissions per second while demand exceeded the budget
+  // The horizon's pace, fed by every move of admitted_up_to_ (own rounds or catch_up).
+  AdmissionPace pace_;
   std::uint64_t departures_ = 0;
   // Entries on_left() ended, with the departure count that ended them, until a catch_up
   // whose changes were read after that departure (and so show the entry ended).

@@ -52,6 +52,7 @@ struct Reservation {
   ReservationStatus status = ReservationStatus::kHeld;
   Timestamp created_at;
   Timestamp expires_at;
+  bool extended = false;  // its hold was extended (at most once)
 };
 
 // A reservation with what a fan's list shows of its concert.
@@ -88,6 +89,11 @@ class ReservationStore {
   // Conditional: only while the seat is HELD by `reservation` and unexpired at `now`.
   [[nodiscard]] virtual bool release_seat(const Reservation& reservation, Timestamp now) = 0;
   [[nodiscard]] virtual bool sell_seat(const Reservation& reservation, Timestamp now) = 0;
+  // Moves a live hold's expiry (the seat's and the reservation's) to `expires_at`, once:
+  // only while the seat is HELD by `reservation` unexpired at `now` and the reservation
+  // is HELD and not yet extended. True when this call extended it.
+  [[nodiscard]] virtual bool extend_hold(const Reservation& reservation, Timestamp now,
+                                         Timestamp expires_at) = 0;
   virtual void set_status(ReservationId id, ReservationStatus status) = 0;
   // Frees seats whose hold lapsed and marks their reservations EXPIRED; returns how many.
   virtual std::size_t sweep_lapsed(Timestamp now) = 0;

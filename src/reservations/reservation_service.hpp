@@ -34,6 +34,12 @@ class ReservationService final {
   [[nodiscard]] std::vector<ReservationListing> list(UserId user);
   // Releases a HELD seat now. kReservationNotFound, kForbidden, kAlreadyPaid, kHoldExpired.
   [[nodiscard]] Result<Reservation> cancel(UserId user, ReservationId id);
+  // Extends the user's live hold once, by hold_ttl from its current expiry, while queue
+  // entry `queue_number` is the user's and ACTIVE. kReservationNotFound, kForbidden,
+  // kAlreadyPaid, kHoldExpired, kAlreadyExtended (also for the loser of two at once),
+  // kQueueNotActive.
+  [[nodiscard]] Result<Reservation> extend(UserId user, std::int64_t queue_number,
+                                           ReservationId id);
   // Frees seats whose hold lapsed; returns how many. A lapsed hold's seat reads as
   // available already, so this changes no seat map.
   std::size_t sweep();

@@ -311,6 +311,101 @@ TEST_P(ReservationStore, SweepExpiresLapsedHoldsAndFreesTheirSeats) {
   EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 0u);
 }
 
+TEST_P(ReservationStore, ExtendHoldMovesBothExpiriesOnce) {
+  const auto user = add_user();
+  const auto other = add_user();
+  const auto concert = add_concert(2);
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  EXPECT_TRUE(commit(
+      [&](store::Tx& tx) { return tx.reservations.extend_hold(*held, kT0 + 4min, kT0 + 10min); }));
+  EXPECT_FALSE(commit(
+      [&](store::Tx& tx) { return tx.reservations.extend_hold(*held, kT0 + 4min, kT0 + 15min); }));
+  const auto found = query([&](store::Tx& tx) { return tx.reservations.find(held->id); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->expires_at, kT0 + 10min);
+  EXPECT_TRUE(found->extended);
+  EXPECT_FALSE(held->extended);
+  EXPECT_TRUE(query([&](store::Tx& tx) { return tx.reservations.of_user(user, 10); })
+                  .front()
+                  .reservation.extended);
+  // Live past the old expiry, lapsed at the new one.
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 5min), false);
+  EXPECT_FALSE(try_hold(concert, 1, other, ReservationId::random(), kT0 + 5min, kT0 + 6min));
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 9min); }), 1);
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min - 1ms); }),
+            0u);
+  EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 1u);
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 10min), true);
+}
+
+TEST_P(ReservationStore, ExtendedHoldSellsUntilItsNewExpiry) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(
+      commit([&](store::Tx& tx) { return tx.reservations.extend_hold(*held, kT0, kT0 + 10min); }));
+  EXPECT_TRUE(
+      commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 10min - 1ms); }));
+}
+
+TEST_P(ReservationStore, ExtendFailsOnceTheHoldLapsedOrWasReleased) {
+  const auto user = add_user();
+  const auto concert = add_concert(2);
+  const auto lapsed = hold(concert, 1, user, kT0, 5min);
+  const auto released = hold(concert, 2, user, kT0, 5min);
+  ASSERT_TRUE(lapsed && released);
+  EXPECT_FALSE(commit([&](store::Tx& tx) {
+    return tx.reservations.extend_hold(*lapsed, kT0 + 5min, kT0 + 10min);
+  }));
+  ASSERT_TRUE(commit([&](store::Tx& tx) {
+    tx.reservations.set_status(released->id, ReservationStatus::kCancelled);
+    return tx.reservations.release_seat(*released, kT0 + 1min);
+  }));
+  EXPECT_FALSE(commit([&](store::Tx& tx) {
+    return tx.reservations.extend_hold(*released, kT0 + 1min, kT0 + 10min);
+  }));
+  EXPECT_FALSE(query([&](store::Tx& tx) { return tx.reservations.find(lapsed->id); })->extended);
+}
+
+TEST_P(ReservationStore, ConcurrentExtensionsOfOneHoldHaveExactlyOneWinner) {
+  constexpr int kThreads = 16;
+  const auto user = add_user();
+  const auto concert = add_concert(1);
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+
+  std::atomic<int> winners = 0;
+  std::atomic<int> failures = 0;
+  std::latch start(kThreads);
+  std::vector<std::jthread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      try {
+        if (commit([&](store::Tx& tx) {
+              return tx.reservations.extend_hold(*held, kT0, kT0 + 10min + std::chrono::seconds{i});
+            })) {
+          ++winners;
+        }
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  threads.clear();  // joins
+
+  EXPECT_EQ(winners.load(), 1);
+  EXPECT_EQ(failures.load(), 0);
+  const auto found = query([&](store::Tx& tx) { return tx.reservations.find(held->id); });
+  ASSERT_TRUE(found);
+  EXPECT_TRUE(found->extended);
+  // The seat carries the winner's expiry: live one millisecond before it, free at it.
+  EXPECT_EQ(seat_available(concert, 1, found->expires_at - 1ms), false);
+  EXPECT_EQ(seat_available(concert, 1, found->expires_at), true);
+}
+
 TEST_P(PaymentStore, SecondPaymentForOneReservationIsRejected) {
   const auto user = add_user();
   const auto concert = add_concert();

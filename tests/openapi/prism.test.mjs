@@ -602,6 +602,30 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
     s.reservation = again.body.reservationId;
     s.price = s.seats[0].price;
   });
+  test('extend a hold once (queue token in the body, then Bearer): 200, then 409 ALREADY_EXTENDED', async (t) => {
+    const read = await valid(t, 'getReservation', { path: `/api/v1/reservations/${s.reservation}`, token: fan.accessToken }, { status: 200 });
+    assert.equal(read.body.extended, false);
+    const extended = await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${s.reservation}/extend`, json: { token: s.fanQueue },
+    }, { status: 200 });
+    assert.equal(extended.body.extended, true);
+    assert.ok(Date.parse(extended.body.expiresAt) > Date.parse(read.body.expiresAt));
+    await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${s.reservation}/extend`, token: s.fanQueue,
+    }, { status: 409, code: 'ALREADY_EXTENDED' });
+    await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${s.cancelled}/extend`, token: s.fanQueue,
+    }, { status: 409, code: 'HOLD_EXPIRED' });
+    await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${s.reservation}/extend`, token: s.rivalQueue,
+    }, { status: 403, code: 'FORBIDDEN' });
+    await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${NOBODY}/extend`, token: s.fanQueue,
+    }, { status: 404, code: 'RESERVATION_NOT_FOUND' });
+    await valid(t, 'extendReservation', {
+      method: 'POST', path: `/api/v1/reservations/${s.reservation}/extend`, token: fan.accessToken,
+    }, { status: 401, code: 'INVALID_TOKEN' });
+  });
   test('cancel a cancelled hold: 409 HOLD_EXPIRED', async (t) => {
     await valid(t, 'cancelReservation', {
       method: 'DELETE', path: `/api/v1/reservations/${s.cancelled}`, json: { token: s.fanQueue },
@@ -738,6 +762,7 @@ describe('concertd through Prism (docs/openapi.json)', { timeout: DEADLINE_MS },
       headers: { 'idempotency-key': randomUUID() }, json: { reservationId: s.reservation, amount: s.price },
     }, { status: 409, code: 'ALREADY_PAID' });
     await valid(t, 'cancelReservation', { method: 'DELETE', path: `/api/v1/reservations/${s.reservation}`, token: fan.accessToken }, { status: 409, code: 'ALREADY_PAID' });
+    await valid(t, 'extendReservation', { method: 'POST', path: `/api/v1/reservations/${s.reservation}/extend`, token: s.fanQueue }, { status: 409, code: 'ALREADY_PAID' });
   });
   test('the balance after paying: 200', async (t) => {
     const res = await valid(t, 'getUserBalance', { path: `/api/v1/users/${fan.userId}/balance`, token: fan.accessToken }, { status: 200 });

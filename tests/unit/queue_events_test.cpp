@@ -15,6 +15,8 @@ QueueView waiting(std::int64_t position, std::int64_t remaining, bool paused = f
   return {.status = QueueStatus::kWaiting,
           .position = position,
           .remaining_seconds = remaining,
+          .remaining_low = remaining,
+          .remaining_high = remaining + 1,
           .paused = paused};
 }
 
@@ -62,7 +64,7 @@ TEST(OpenEventStream, SendsTheStateUnlessLastEventIdNamesIt) {
   EXPECT_EQ(
       fresh.body,
       "retry: 3000\n\nid: 10\nevent: status\ndata: "
-      R"({"status":"WAITING","queuePosition":2,"remainingTime":1,"paused":false,"refreshAfter":1.1})"
+      R"({"status":"WAITING","queuePosition":2,"remainingTime":1,"remainingTimeRange":[1,2],"paused":false,"refreshAfter":1.1})"
       "\n\n");
   const auto resumed = open_event_stream(12, view, "10");
   EXPECT_EQ(resumed.body, "retry: 3000\n\n");

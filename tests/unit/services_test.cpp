@@ -198,6 +198,75 @@ TEST_F(ServicesTest, PaymentAfterTheHoldLapsedIsHoldExpired) {
   EXPECT_EQ(balances_.balance(fan.id).value(), Won{5000});
 }
 
+TEST_F(ServicesTest, ExtensionAddsTheHoldTtlToTheCurrentExpiryOnce) {
+  const auto fan = active_fan();
+  const auto held = hold(fan, 1).value();
+  clock_.advance(200s);  // 100 s left
+  const auto extended = reservations_.extend(fan.id, fan.queue_number, held.id);
+  ASSERT_TRUE(extended);
+  EXPECT_EQ(extended->expires_at, held.expires_at + 300s);
+  EXPECT_TRUE(extended->extended);
+  EXPECT_EQ(extended->status, ReservationStatus::kHeld);
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().expires_at, held.expires_at + 300s);
+  EXPECT_EQ(reservations_.extend(fan.id, fan.queue_number, held.id).error().code,
+            Errc::kAlreadyExtended);
+}
+
+TEST_F(ServicesTest, ExtendedHoldLapsesAtTheNewExpiryNotTheOld) {
+  const auto fan = active_fan();
+  const auto held = hold(fan, 1).value();
+  ASSERT_TRUE(reservations_.extend(fan.id, fan.queue_number, held.id));
+  clock_.advance(300s);  // the old expiry
+  EXPECT_EQ(reservations_.sweep(), 0u);
+  EXPECT_FALSE(seat_available(1));
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kHeld);
+  clock_.advance(300s);  // the new one
+  EXPECT_TRUE(seat_available(1));
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kExpired);
+  EXPECT_EQ(reservations_.sweep(), 1u);
+  EXPECT_EQ(reservations_.extend(fan.id, fan.queue_number, held.id).error().code,
+            Errc::kHoldExpired);
+}
+
+TEST_F(ServicesTest, ExtendedHoldIsPayableUntilTheNewExpiry) {
+  const auto fan = active_fan();
+  ASSERT_TRUE(balances_.charge(fan.id, Won{5000}, std::nullopt));
+  const auto held = hold(fan, 1).value();
+  ASSERT_TRUE(reservations_.extend(fan.id, fan.queue_number, held.id));
+  clock_.advance(599s);
+  ASSERT_TRUE(payments_.pay(fan.id, held.id, Won{2000}, std::nullopt));
+  EXPECT_EQ(reservations_.get(fan.id, held.id).value().status, ReservationStatus::kConfirmed);
+  EXPECT_EQ(reservations_.extend(fan.id, fan.queue_number, held.id).error().code,
+            Errc::kAlreadyPaid);
+}
+
+TEST_F(ServicesTest, ExtensionNeedsTheOwnersActiveEntry) {
+  const auto fan = active_fan();
+  const auto other = active_fan();
+  const auto held = hold(fan, 1).value();
+  EXPECT_EQ(reservations_.extend(other.id, other.queue_number, held.id).error().code,
+            Errc::kForbidden);
+  EXPECT_EQ(reservations_.extend(fan.id, fan.queue_number, ReservationId::random()).error().code,
+            Errc::kReservationNotFound);
+  // Another fan's entry is not this fan's, even when ACTIVE.
+  EXPECT_EQ(reservations_.extend(fan.id, other.queue_number, held.id).error().code,
+            Errc::kQueueNotActive);
+  clock_.advance(599s);  // the other fan's entry has 1 s left
+  const auto late = hold(other, 2).value();
+  clock_.advance(1s);
+  EXPECT_EQ(reservations_.extend(other.id, other.queue_number, late.id).error().code,
+            Errc::kQueueNotActive);
+  EXPECT_FALSE(reservations_.get(other.id, late.id).value().extended);
+}
+
+TEST_F(ServicesTest, CancelledHoldCannotBeExtended) {
+  const auto fan = active_fan();
+  const auto held = hold(fan, 1).value();
+  ASSERT_TRUE(reservations_.cancel(fan.id, held.id));
+  EXPECT_EQ(reservations_.extend(fan.id, fan.queue_number, held.id).error().code,
+            Errc::kHoldExpired);
+}
+
 TEST_F(ServicesTest, SecondPaymentIsAlreadyPaidButAKeyedRetryReplays) {
   const auto fan = active_fan();
   ASSERT_TRUE(balances_.charge(fan.id, Won{10000}, std::nullopt));

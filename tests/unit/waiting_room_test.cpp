@@ -140,6 +140,59 @@ TEST_F(WaitingRoomTest, WaitEstimateFollowsTheAdmitRate) {
   EXPECT_EQ(room_.view(10, clock_.now()).remaining_seconds, 5);  // 10 ahead at 2/s
 }
 
+// A node that does not admit (shared store) learns the pace from the horizon its refreshes
+// read: here another node admits 10/s, read every 200 ms, while this node's admission timer
+// ticks every 100 ms. A pause keeps the pace it had.
+TEST(WaitingRoom, PaceOnANodeThatDoesNotAdmitFollowsTheHorizonItReads) {
+  FakeClock clock;
+  WaitingRoom room({.max_active = 1000, .admit_rate = 100, .active_ttl = 600s});
+  room.restore({}, clock.now());
+  room.on_enqueued(5000, clock.now());  // more than the test admits
+  std::int64_t horizon = 0;
+  const auto run = [&](int seconds, std::int64_t per_refresh) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      (void)room.admission_budget(clock.now());
+      if (i % 2 == 1) {
+        horizon += per_refresh;
+        room.catch_up({{horizon, 5000, 0}, {}, {}}, clock.now(), room.departures());
+      }
+      clock.advance(100ms);
+    }
+  };
+  EXPECT_EQ(room.view(1000, clock.now()).remaining_seconds, 10);  // the admit rate, at first
+  run(120, 2);
+  EXPECT_NEAR(room.counts().pace, 10.0, 0.01);
+  const auto view = room.view(horizon + 1000, clock.now());
+  EXPECT_NEAR(static_cast<double>(view.remaining_seconds), 100.0, 1.0);
+  EXPECT_LE(view.remaining_low, view.remaining_seconds);
+  EXPECT_GE(view.remaining_high, view.remaining_seconds);
+  EXPECT_FALSE(view.paused);
+
+  room.set_admission({.paused = true, .admit_rate = 100, .max_active = 1000});
+  const double learnt = room.counts().pace;
+  run(60, 0);
+  EXPECT_DOUBLE_EQ(room.counts().pace, learnt);
+  const auto paused = room.view(horizon + 1000, clock.now());
+  EXPECT_TRUE(paused.paused);
+  EXPECT_EQ(paused.remaining_seconds, view.remaining_seconds);
+}
+
+TEST_F(WaitingRoomTest, ActiveAndExpiredEntriesHaveAnExactRange) {
+  enqueue(1);
+  clock_.advance(1s);
+  ASSERT_EQ(admit_round(), 1u);
+  clock_.advance(20s);
+  const auto active = room_.view(1, clock_.now());
+  EXPECT_EQ(active.remaining_seconds, 40);
+  EXPECT_EQ(active.remaining_low, 40);
+  EXPECT_EQ(active.remaining_high, 40);
+  clock_.advance(40s);
+  const auto expired = room_.view(1, clock_.now());
+  EXPECT_EQ(expired.status, QueueStatus::kExpired);
+  EXPECT_EQ(expired.remaining_low, 0);
+  EXPECT_EQ(expired.remaining_high, 0);
+}
+
 TEST_F(WaitingRoomTest, EnqueueNoticeAfterAdmissionDoesNotReopenTheEntry) {
   enqueue(2);
   clock_.advance(1s);

@@ -358,6 +358,7 @@ function queueEntry(r) {
     status: r.status,
     position: r.queuePosition,
     remaining: r.remainingTime,
+    range: r.remainingTimeRange,
     paused: r.paused === true,
     refreshAfter: r.refreshAfter,
     initial: r.status === 'WAITING' ? r.queuePosition : 0,
@@ -538,6 +539,7 @@ function applyQueueAnswer(q, r) {
     status: r.status,
     position: r.queuePosition,
     remaining: r.remainingTime,
+    range: r.remainingTimeRange,
     paused: r.paused === true,
     refreshAfter: r.refreshAfter,
     at: Date.now(),
@@ -613,8 +615,8 @@ function renderQueue() {
     stateText.textContent = q.paused ? t('queue.waiting.paused') : t('queue.waiting');
     stateText.dataset.status = 'WAITING';
     pos.textContent = t('queue.ahead', { n: i18n.number(q.position) });
-    const waitText = i18n.eta(q.remaining);
-    etaText.textContent = waitText;
+    const waitText = i18n.etaRange(q.remaining, q.range);
+    etaText.textContent = q.paused ? t('queue.eta.resume', { eta: waitText }) : waitText;
     progress = q.initial > 0 ? (q.initial - q.position) / q.initial : 0;
     const now = Date.now();
     if (now - lastLive > kLiveEveryMs) {
@@ -858,6 +860,7 @@ async function holdSeat(seatNumber) {
       heldAt: serverNow(),
       status: 'HELD',
       attempt: null,
+      extended: false,
     };
     state.holds.set(hold.reservationId, hold);
     saveHolds();
@@ -906,8 +909,10 @@ function renderCart() {
 
 function buildHold(h) {
   const pay = el('button', { type: 'button', class: 'btn btn-primary pay' });
+  const extend = el('button', { type: 'button', class: 'btn btn-small extend', 'data-testid': 'extend' });
   const cancel = el('button', { type: 'button', class: 'btn cancel' });
   pay.addEventListener('click', () => payHold(h.reservationId));
+  extend.addEventListener('click', () => extendHold(h.reservationId));
   cancel.addEventListener('click', () => cancelHold(h.reservationId));
   return el('li', { class: 'hold', 'data-id': h.reservationId, 'data-seat': String(h.seatNumber), 'data-testid': 'hold' },
     el('div', { class: 'hold-top' },
@@ -915,7 +920,8 @@ function buildHold(h) {
       el('span', { class: 'hold-price' })),
     el('div', { class: 'hold-timer' },
       el('span', { class: 'hold-timer-label' }),
-      el('span', { class: 'countdown', role: 'timer', 'data-testid': 'countdown' })),
+      el('span', { class: 'hold-clock' },
+        el('span', { class: 'countdown', role: 'timer', 'data-testid': 'countdown' }), extend)),
     el('div', { class: 'timer-bar', 'aria-hidden': 'true' }, el('div')),
     el('p', { class: 'hold-note small' }),
     el('div', { class: 'hold-actions' }, pay, cancel));
@@ -941,6 +947,12 @@ function updateHold(li, h) {
   pay.hidden = h.status === 'LAPSED';
   pay.disabled = Boolean(h.busy);
   pay.textContent = h.busy ? t('cart.paying') : h.attempt ? t('cart.retry') : t('cart.pay', { price: i18n.money(h.price) });
+  // Once only: after the extension the button stays, disabled, saying so.
+  const extend = li.querySelector('.extend');
+  extend.hidden = lapsed;
+  extend.disabled = Boolean(h.busy) || Boolean(h.extended);
+  extend.textContent = h.extended ? t('cart.extended') : t('cart.extend');
+  extend.setAttribute('aria-label', t(h.extended ? 'cart.extended.label' : 'cart.extend.label', { n: h.seatNumber }));
   cancel.textContent = lapsed ? t('cart.remove') : t('cart.cancel');
   cancel.setAttribute('aria-label', t(lapsed ? 'cart.remove.label' : 'cart.cancel.label', { n: h.seatNumber }));
   cancel.disabled = Boolean(h.busy);
@@ -1025,6 +1037,7 @@ async function refreshHold(h) {
     const r = await api('GET', `/reservations/${h.reservationId}`, { token: access() });
     h.price = r.price;
     h.expiresAt = Date.parse(r.expiresAt);
+    h.extended = r.extended;
     if (r.status !== 'HELD') h.status = r.status === 'CONFIRMED' ? 'CONFIRMED' : 'LAPSED';
   } catch (e) {
     if (!sessionLost(e)) report(e);
@@ -1061,6 +1074,38 @@ async function cancelHold(id) {
   byId('cart-h').focus();
 }
 
+// Once per hold, while the queue entry is ACTIVE: the hold TTL is added to the expiry.
+async function extendHold(id) {
+  const h = state.holds.get(id);
+  if (!h || h.busy || h.extended) return;
+  clearErrors();
+  h.busy = true;
+  renderCart();
+  try {
+    const token = await ensureQueueToken();
+    const r = await api('POST', `/reservations/${id}/extend`, { token, body: {} });
+    h.expiresAt = Date.parse(r.expiresAt);
+    h.extended = true;
+    toast('notice', () => t('cart.extended.toast', { n: h.seatNumber, time: i18n.clock(secondsLeft(h)) }));
+  } catch (e) {
+    switch (e.code) {
+      case 'ALREADY_EXTENDED': h.extended = true; await refreshHold(h); break;
+      case 'HOLD_EXPIRED': h.status = 'LAPSED'; loadSeats(); break;
+      case 'ALREADY_PAID': markPaid(h); break;
+      case 'RESERVATION_NOT_FOUND': case 'FORBIDDEN': state.holds.delete(id); break;
+      case 'INVALID_TOKEN': state.queue = null; saveQueue(); break;
+      case 'QUEUE_NOT_ACTIVE': schedulePoll(0); break;
+      default: break;
+    }
+    if (e.code !== 'ALREADY_EXTENDED') report(e, { seat: h.seatNumber, price: i18n.money(h.price) });
+  } finally {
+    h.busy = false;
+  }
+  saveHolds();
+  renderBooking();
+  renderSeatMap();
+}
+
 function showConfirmation(h, result) {
   const dialog = byId('confirm-dialog');
   byId('confirm-body').textContent = t('confirm.body', {
@@ -1092,7 +1137,7 @@ async function loadReservations() {
       state.holds.set(r.reservationId, {
         reservationId: r.reservationId, concertId: r.concertId, concertName: r.concertName, date: r.date,
         seatNumber: r.seatNumber, price: r.price, expiresAt: Date.parse(r.expiresAt), heldAt: null,
-        status: 'HELD', attempt: null,
+        status: 'HELD', attempt: null, extended: r.extended,
       });
     }
   }

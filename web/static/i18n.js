@@ -60,6 +60,9 @@ const en = {
   'queue.eta.soon': 'less than a minute',
   'queue.eta.min': 'about {n} min',
   'queue.eta.sec': 'about {n} s',
+  'queue.eta.range.min': 'about {low}–{high} min',
+  'queue.eta.range.sec': 'about {low}–{high} s',
+  'queue.eta.resume': '{eta} once admission resumes',
   'queue.note': 'Keep this page open. The seat map opens by itself when it is your turn; reloading keeps your place.',
   'queue.paused': 'Paused by the organiser. Admission will resume shortly — you keep your place.',
   'queue.joining': 'Joining the waiting room…',
@@ -107,6 +110,11 @@ const en = {
   'cart.cancel.label': 'Cancel hold on seat {n}',
   'cart.remove': 'Remove',
   'cart.remove.label': 'Remove seat {n} from the list',
+  'cart.extend': 'Extend hold',
+  'cart.extend.label': 'Extend the hold on seat {n} once',
+  'cart.extended': 'Extended',
+  'cart.extended.label': 'The hold on seat {n} was extended (once only)',
+  'cart.extended.toast': 'Seat {n} is held for {time} now. A hold can be extended only once.',
   'cart.expires': 'Held for',
   'cart.expired': 'Expired',
   'cart.count': '{n} of {max} holds',
@@ -158,6 +166,7 @@ const en = {
   'error.HOLD_LIMIT': 'You can hold at most 4 seats at a time. Pay for or cancel a held seat first.',
   'error.HOLD_EXPIRED': 'The hold on seat {seat} has expired, so nothing was charged. The seat may be free again: pick it on the map.',
   'error.ALREADY_PAID': 'This seat is already paid for. It is yours: see My reservations.',
+  'error.ALREADY_EXTENDED': 'The hold on seat {seat} was already extended; a hold can be extended only once.',
   'error.INSUFFICIENT_BALANCE': 'Your balance does not cover this seat ({price}). Charge your balance, then pay before the hold expires.',
   'error.IDEMPOTENCY_KEY_REUSED': 'This request clashed with an earlier one. Please try again.',
   'error.UNAVAILABLE': 'The service is very busy right now. Please wait a moment and try again.',
@@ -271,6 +280,9 @@ const ko = {
   'queue.eta.soon': '1분 이내',
   'queue.eta.min': '약 {n}분',
   'queue.eta.sec': '약 {n}초',
+  'queue.eta.range.min': '약 {low}~{high}분',
+  'queue.eta.range.sec': '약 {low}~{high}초',
+  'queue.eta.resume': '입장 재개 후 {eta}',
   'queue.note': '이 페이지를 열어 두세요. 차례가 되면 좌석 선택 화면이 자동으로 열립니다. 새로 고침해도 순서는 유지됩니다.',
   'queue.paused': '주최 측이 입장을 잠시 멈췄습니다. 곧 재개되며 대기 순서는 그대로 유지됩니다.',
   'queue.joining': '대기열에 참여하는 중…',
@@ -318,6 +330,11 @@ const ko = {
   'cart.cancel.label': '{n}번 좌석 선점 취소',
   'cart.remove': '목록에서 삭제',
   'cart.remove.label': '{n}번 좌석을 목록에서 삭제',
+  'cart.extend': '선점 연장',
+  'cart.extend.label': '{n}번 좌석 선점을 한 번 연장',
+  'cart.extended': '연장됨',
+  'cart.extended.label': '{n}번 좌석 선점을 연장했습니다 (한 번만 가능)',
+  'cart.extended.toast': '{n}번 좌석을 이제 {time} 동안 선점합니다. 선점 연장은 한 번만 가능합니다.',
   'cart.expires': '남은 시간',
   'cart.expired': '만료됨',
   'cart.count': '선점 {n}/{max}석',
@@ -369,6 +386,7 @@ const ko = {
   'error.HOLD_LIMIT': '한 번에 최대 4석까지 선점할 수 있습니다. 선점한 좌석을 결제하거나 취소한 뒤 다시 시도해 주세요.',
   'error.HOLD_EXPIRED': '{seat}번 좌석의 선점 시간이 만료되어 결제되지 않았습니다. 좌석이 다시 비어 있다면 배치도에서 다시 선택해 주세요.',
   'error.ALREADY_PAID': '이미 결제가 완료된 좌석입니다. 내 예매에서 확인하세요.',
+  'error.ALREADY_EXTENDED': '{seat}번 좌석 선점은 이미 연장되었습니다. 연장은 한 번만 가능합니다.',
   'error.INSUFFICIENT_BALANCE': '잔액이 부족합니다(좌석 가격 {price}). 잔액을 충전한 뒤 선점 시간 안에 결제해 주세요.',
   'error.IDEMPOTENCY_KEY_REUSED': '이전 요청과 충돌했습니다. 다시 시도해 주세요.',
   'error.UNAVAILABLE': '지금 접속자가 많아 처리가 지연되고 있습니다. 잠시 후 다시 시도해 주세요.',
@@ -524,6 +542,13 @@ export function clock(seconds) {
 export function eta(seconds) {
   if (seconds < 60) return seconds <= 10 ? t('queue.eta.soon') : t('queue.eta.sec', { n: Math.ceil(seconds) });
   return t('queue.eta.min', { n: Math.ceil(seconds / 60) });
+}
+
+// The wait's p10..p90 range ("about 2–4 min"); one figure when both ends read the same.
+export function etaRange(seconds, [low, high] = [seconds, seconds]) {
+  if (eta(low) === eta(high)) return eta(seconds);
+  if (high < 60) return t('queue.eta.range.sec', { low: Math.ceil(low), high: Math.ceil(high) });
+  return t('queue.eta.range.min', { low: Math.max(1, Math.ceil(low / 60)), high: Math.ceil(high / 60) });
 }
 
 // A human sentence for an ApiError (or anything thrown). `context` fills {seat}, {price};

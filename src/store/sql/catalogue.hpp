@@ -177,16 +177,17 @@ inline constexpr Statement kLiveHolds{
     "SELECT COUNT(*) FROM seats WHERE holder = ? AND state = 'HELD' AND hold_expires_at > ?"};
 inline constexpr Statement kInsertReservation{
     "INSERT INTO reservations"
-    " (id, user_id, concert_id, seat_number, price, status, created_at, expires_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"};
+    " (id, user_id, concert_id, seat_number, price, status, created_at, expires_at, extended)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
 inline constexpr Statement kFindReservation{
-    "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at"
-    " FROM reservations WHERE id = ?"};
+    "SELECT id, user_id, concert_id, seat_number, price, status, created_at, expires_at,"
+    " extended FROM reservations WHERE id = ?"};
 // Newest first; the id orders reservations made in the same millisecond.
 inline constexpr Statement kReservationsOfUser{
     // user, limit
     "SELECT r.id, r.user_id, r.concert_id, r.seat_number, r.price, r.status, r.created_at,"
-    " r.expires_at, c.name, c.date FROM reservations r JOIN concerts c ON c.id = r.concert_id"
+    " r.expires_at, r.extended, c.name, c.date"
+    " FROM reservations r JOIN concerts c ON c.id = r.concert_id"
     " WHERE r.user_id = ? ORDER BY r.created_at DESC, r.id DESC LIMIT ?"};
 inline constexpr Statement kReleaseSeat{
     // concert, seat, reservation, now
@@ -197,6 +198,17 @@ inline constexpr Statement kReleaseSeat{
 inline constexpr Statement kSellSeat{
     // concert, seat, reservation, now
     "UPDATE seats SET state = 'SOLD', hold_expires_at = NULL"
+    " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
+    " AND hold_expires_at > ?"};
+// The extension: the reservation's row first (extended = 0 makes it once: of two at once
+// the second waits for the first's row lock and then matches nothing), then its seat.
+inline constexpr Statement kExtendReservation{
+    // expires, id, now
+    "UPDATE reservations SET expires_at = ?, extended = 1"
+    " WHERE id = ? AND status = 'HELD' AND extended = 0 AND expires_at > ?"};
+inline constexpr Statement kExtendSeatHold{
+    // expires, concert, seat, reservation, now
+    "UPDATE seats SET hold_expires_at = ?"
     " WHERE concert_id = ? AND seat_number = ? AND state = 'HELD' AND reservation_id = ?"
     " AND hold_expires_at > ?"};
 inline constexpr Statement kSetReservationStatus{// status, id

@@ -106,7 +106,8 @@ reservations::Reservation read_reservation(const Row& row) {
                                    .price = row.won(4),
                                    .status = reservation_status(row.text(5)),
                                    .created_at = row.timestamp(6),
-                                   .expires_at = row.timestamp(7)};
+                                   .expires_at = row.timestamp(7),
+                                   .extended = row.int64(8) != 0};
 }
 
 // Rows an UPDATE or DELETE changed (MariaDB: matched, CLIENT_FOUND_ROWS).
@@ -409,6 +410,7 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(6, to_string(r.status))
         .bind(7, r.created_at)
         .bind(8, r.expires_at)
+        .bind(9, std::int64_t{r.extended ? 1 : 0})
         .run();
   }
   [[nodiscard]] std::optional<reservations::Reservation> find(ReservationId id) override {
@@ -423,8 +425,8 @@ class SqlReservationStore final : public reservations::ReservationStore {
         conn_.query(kReservationsOfUser).bind(1, user).bind(2, detail::limit_bound(limit)),
         [](const auto& row) {
           return reservations::ReservationListing{.reservation = detail::read_reservation(row),
-                                                  .concert_name = row.text(8),
-                                                  .concert_date = row.date(9)};
+                                                  .concert_name = row.text(9),
+                                                  .concert_date = row.date(10)};
         });
   }
   [[nodiscard]] bool release_seat(const reservations::Reservation& r, Timestamp now) override {
@@ -432,6 +434,12 @@ class SqlReservationStore final : public reservations::ReservationStore {
   }
   [[nodiscard]] bool sell_seat(const reservations::Reservation& r, Timestamp now) override {
     return change_held_seat(kSellSeat, r, now);
+  }
+  [[nodiscard]] bool extend_hold(const reservations::Reservation& r, Timestamp now,
+                                 Timestamp expires_at) override {
+    conn_.query(kExtendReservation).bind(1, expires_at).bind(2, r.id).bind(3, now).run();
+    if (conn_.changes() != 1) return false;
+    return change_held_seat(kExtendSeatHold, r, now, expires_at);
   }
   void set_status(ReservationId id, reservations::ReservationStatus status) override {
     conn_.query(kSetReservationStatus).bind(1, to_string(status)).bind(2, id).run();
@@ -445,14 +453,17 @@ class SqlReservationStore final : public reservations::ReservationStore {
   }
 
  private:
-  // Runs `statement` (release or sell) on the seat only while `r` holds it unexpired at `now`.
+  // Runs `statement` (release, sell or extend) on the seat only while `r` holds it unexpired
+  // at `now`. `expires_at`: the value of the statement's first placeholder (the extension's).
   bool change_held_seat(const Statement& statement, const reservations::Reservation& r,
-                        Timestamp now) {
-    conn_.query(statement)
-        .bind(1, r.concert)
-        .bind(2, r.seat_number)
-        .bind(3, r.id)
-        .bind(4, now)
+                        Timestamp now, std::optional<Timestamp> expires_at = std::nullopt) {
+    auto change = conn_.query(statement);
+    if (expires_at) change.bind(1, *expires_at);
+    const int first = expires_at ? 2 : 1;
+    change.bind(first, r.concert)
+        .bind(first + 1, r.seat_number)
+        .bind(first + 2, r.id)
+        .bind(first + 3, now)
         .run();
     return conn_.changes() == 1;
   }
