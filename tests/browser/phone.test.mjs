@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useServerAndBrowser, openPage, shot, signUp, charge, seat, hold,
-  fanName, documentFits, adminKey, phone, apiCall, waitUntil, assertNoProblems, dismissToasts,
+  fanName, documentFits, adminKey, phone, apiCall, apiAdmittedFan, assertNoProblems, dismissToasts,
   holdsOverflow,
 } from './support.mjs';
 
@@ -23,12 +23,8 @@ test('on a 375 px phone every step fits the width and the seat grid is usable', 
   await charge(page, 500000);
 
   // Another fan takes the one ACTIVE place first.
-  const other = { username: fanName('first'), password: 'correct horse battery' };
-  await apiCall(env.server.url, 'POST', '/users', { body: other });
-  const login = (await apiCall(env.server.url, 'POST', '/auth/login', { body: other })).body;
-  const first = (await apiCall(env.server.url, 'POST', '/tokens', { token: login.accessToken, body: { userId: login.userId } })).body;
-  await waitUntil(async () => (await apiCall(env.server.url, 'GET', '/queue/status', { token: first.token })).body.status === 'ACTIVE',
-    { message: 'the first fan to be admitted' });
+  const login = await apiAdmittedFan(env.server.url);
+  const first = login.queue;
 
   await page.locator('[data-testid="concert"] button').first().tap();
   await page.locator('#queue-state[data-status="WAITING"]').waitFor();

@@ -234,6 +234,16 @@ export async function apiJoin(base, fan) {
   return r.body;
 }
 
+// A fan made through the API who joined the queue and was admitted: `{...fan, queue}`, where
+// `queue` is the answer of POST /tokens.
+export async function apiAdmittedFan(base, { prefix = 'first' } = {}) {
+  const fan = await apiFan(base, { prefix });
+  const queue = await apiJoin(base, fan);
+  await waitUntil(async () => (await apiCall(base, 'GET', '/queue/status', { token: queue.token })).body.status === 'ACTIVE',
+    { message: `${fan.username} to be admitted` });
+  return { ...fan, queue };
+}
+
 // One concertd (with `extraArgs`) and one headless Chromium for a whole test file: started
 // before its first test, stopped after its last. Their handles are on the returned object.
 export function useServerAndBrowser(extraArgs = []) {

@@ -6,19 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useServerAndBrowser, openPage, shot, signUp, fanName, apiCall, waitUntil, assertNoProblems,
+  useServerAndBrowser, openPage, shot, signUp, fanName, apiCall, apiAdmittedFan, assertNoProblems,
   dismissToasts,
 } from './support.mjs';
 
 const env = useServerAndBrowser(['--max-active', '1', '--admit-rate', '1']);
 
 test('a waiting fan sees the estimated wait as a range', async () => {
-  const other = { username: fanName('first'), password: 'correct horse battery' };
-  await apiCall(env.server.url, 'POST', '/users', { body: other });
-  const login = (await apiCall(env.server.url, 'POST', '/auth/login', { body: other })).body;
-  const first = (await apiCall(env.server.url, 'POST', '/tokens', { token: login.accessToken, body: { userId: login.userId } })).body;
-  await waitUntil(async () => (await apiCall(env.server.url, 'GET', '/queue/status', { token: first.token })).body.status === 'ACTIVE',
-    { message: 'the first fan to be admitted' });
+  await apiAdmittedFan(env.server.url);
 
   const { page, context, problems } = await openPage(env.browser, env.server.url);
   await signUp(page, fanName('waiting'));
