@@ -193,8 +193,14 @@ TEST_P(QueueEvents, StreamNeedsAQueueToken) {
 // A stream is a connection: it counts against --max-connections-per-client until it ends.
 TEST_P(QueueEvents, StreamCountsAgainstTheConnectionLimits) {
   auto opts = options();
-  opts.extra_args.insert(opts.extra_args.end(), {"--max-connections-per-client", "2"});
+  opts.extra_args.insert(opts.extra_args.end(), {"--max-connections-per-client", "3"});
   start_one_waiting(opts);
+  // The server ends the setup's connections when it reads their close: wait until the one
+  // left is this client's (kept alive), so that two streams take the last two places.
+  HttpClient kept(server_->port());
+  ASSERT_TRUE(eventually([&] {
+    return kept.get("/metrics").body.find("\nconcertd_http_connections 1\n") != std::string::npos;
+  }));
   std::optional<EventStreamClient> first(std::in_place, server_->endpoint(), fans_[1].queue);
   EventStreamClient second(server_->endpoint(), fans_[1].queue);
   ASSERT_TRUE(first->next_event());
