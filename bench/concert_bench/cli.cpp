@@ -166,6 +166,8 @@ RunOptions parse_run(const std::vector<std::string_view>& args) {
       o.label = std::string(value);
     } else if (flag == "--client-threads") {
       o.client_threads = number<std::size_t>(flag, value, 1, 64);
+    } else if (flag == "--poll-every") {
+      o.poll_every = std::chrono::milliseconds(number<std::int64_t>(flag, value, 1, 60'000));
     } else {
       throw UsageError("run: unknown flag " + std::string(flag));
     }
@@ -250,7 +252,10 @@ concert-bench run --scenario status|tokens|seats|flash-sale|hold-pay --target ht
                   [--database URL] [--jwt-secret S] [--admin-key K]
                   [--connections N=64] [--duration SECONDS=10] [--rate REQ_PER_S]
                   [--client-threads N=1] [--users N] [--first-user K=1] [--seats N=5000]
+                  [--poll-every MS=20]
                   [--price WON=1000] [--server-pid PID] [--out DIR] [--label NAME] [--quiet]
+  --poll-every: how often a waiting fan of flash-sale and hold-pay polls its status (the
+  booking page: about 1000).
   Keep-alive connections spread over --client-threads; closed loop (each connection sends
   its next request when the answer came) unless --rate: then requests go out on a fixed
   schedule and latency counts from the scheduled time (no coordinated omission).

@@ -48,6 +48,8 @@ struct RunOptions {
   std::string label;  // defaults to the scenario's name
   bool quiet = false;
   std::size_t client_threads = 1;
+  // flash-sale and hold-pay: how often a waiting fan polls its status.
+  std::chrono::milliseconds poll_every{20};
 };
 
 struct ShowHelp {};

@@ -15,8 +15,6 @@ namespace http = beast::http;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// Admission runs every 100 ms; polling faster only adds status requests.
-constexpr auto kPollEvery = 20ms;
 constexpr auto kRetryAfter = 50ms;
 constexpr int kMaxRetries = 10;  // transport failures and 5xx in a row, per request
 // A fan who keeps finding the seats the map calls free taken gives up (a bug, not a race).
@@ -183,7 +181,7 @@ net::awaitable<bool> FlashSale::wait_until_active(Session& session, const std::s
       }
       if (*status == "ACTIVE") co_return true;
     }
-    co_await session.sleep_until(SteadyClock::now() + kPollEvery);
+    co_await session.sleep_until(SteadyClock::now() + setup_.poll_every);
   }
   if (!session.done())
     fail("GET /queue/status: " + std::to_string(kMaxRetries + 1) + " failures in a row");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -31,6 +32,7 @@ class FlashSale final : public Workload {
     std::vector<std::int64_t> prices;  // by seat number - 1
     std::int64_t first_fan = 1;
     std::int64_t fans = 0;
+    std::chrono::milliseconds poll_every{20};  // a waiting fan's status polls
   };
 
   FlashSale(Setup setup, const tokens::TokenService& tokens);

@@ -188,7 +188,8 @@ int run_scenario(const RunOptions& o) {
                     .concert = concert,
                     .prices = std::move(prices),
                     .first_fan = o.first_user,
-                    .fans = o.users},
+                    .fans = o.users,
+                    .poll_every = o.poll_every},
                    tokens);
     report.notes.push_back("concert " + concert);
     if (o.scenario == Scenario::kHoldPay) {

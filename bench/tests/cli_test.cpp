@@ -56,7 +56,9 @@ TEST(Cli, RunReadsEveryFlagInBothSpellings) {
                       "sale-1",
                       "--quiet",
                       "--client-threads",
-                      "2"});
+                      "2",
+                      "--poll-every",
+                      "1000"});
   EXPECT_EQ(o.scenario, Scenario::kFlashSale);
   EXPECT_EQ(o.host, "localhost");
   EXPECT_EQ(o.port, 9000);
@@ -72,6 +74,7 @@ TEST(Cli, RunReadsEveryFlagInBothSpellings) {
   EXPECT_EQ(o.label, "sale-1");
   EXPECT_TRUE(o.quiet);
   EXPECT_EQ(o.client_threads, 2u);
+  EXPECT_EQ(o.poll_every, std::chrono::milliseconds(1000));
 }
 
 TEST(Cli, FlashSaleDefaultsToTwentyThousandFansAndALongTimeLimit) {

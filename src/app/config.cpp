@@ -58,6 +58,18 @@ constexpr Flag kFlags[] = {
      [](const Config& c) { return shown(c.max_active); }},
     {"--admit-rate", "CONCERT_ADMIT_RATE", "most users admitted per second",
      [](const Config& c) { return shown(c.admit_rate); }},
+    {"--admission", "CONCERT_ADMISSION",
+     "fixed (the admit rate) or adaptive (AIMD under the admit rate, following the p95 "
+     "latency and error rate of holds and payments)",
+     [](const Config& c) {
+       return std::string(c.admission == queue::AdmissionMode::kAdaptive ? "adaptive" : "fixed");
+     }},
+    {"--target-p95-ms", "CONCERT_TARGET_P95_MS",
+     "MS adaptive admission keeps the hold and payment p95 latency under",
+     [](const Config& c) { return std::to_string(c.admission_targets.p95.count()); }},
+    {"--target-error-percent", "CONCERT_TARGET_ERROR_PERCENT",
+     "PERCENT of hold and payment answers adaptive admission tolerates as 5xx, 0..100",
+     [](const Config& c) { return std::to_string(c.admission_targets.error_percent); }},
     {"--threads", "CONCERT_THREADS", "io threads (default: number of cores)"},
     {"--web-root", "CONCERT_WEB_ROOT",
      "DIR with the booking page, the console and the docs page (default: the source tree's "
@@ -219,6 +231,19 @@ std::optional<std::string> apply(Config& config, std::string_view flag, const st
     return count(config.max_active, queue::kMaxActiveLimit);
   } else if (flag == "--admit-rate") {
     return count(config.admit_rate, queue::kMaxAdmitRate);
+  } else if (flag == "--admission") {
+    if (value != "fixed" && value != "adaptive") return bad("expected fixed or adaptive");
+    config.admission =
+        value == "adaptive" ? queue::AdmissionMode::kAdaptive : queue::AdmissionMode::kFixed;
+  } else if (flag == "--target-p95-ms") {
+    const auto most = queue::AdmissionTargets::kMaxP95.count();
+    const auto ms = parse_number<std::int64_t>(value, 1, most);
+    if (!ms) return bad("expected whole milliseconds 1.." + std::to_string(most));
+    config.admission_targets.p95 = std::chrono::milliseconds{*ms};
+  } else if (flag == "--target-error-percent") {
+    const auto percent = parse_number<unsigned>(value, 0, 100);
+    if (!percent) return bad("expected a whole percentage 0..100");
+    config.admission_targets.error_percent = *percent;
   } else if (flag == "--threads") {
     return count(config.threads, 256);
   } else if (flag == "--web-root") {

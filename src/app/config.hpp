@@ -12,6 +12,7 @@
 
 #include "http/client.hpp"
 #include "http/limits.hpp"
+#include "queue/adaptive_rate.hpp"
 #include "queue/waiting_room.hpp"
 #include "users/user_service.hpp"
 
@@ -32,6 +33,9 @@ struct Config {
   std::chrono::seconds abandon_after = queue::WaitingRoomConfig{}.abandon_after;
   std::size_t max_active = 1000;
   std::size_t admit_rate = 100;
+  // kAdaptive: the admit rate follows hold and payment health under admit_rate.
+  queue::AdmissionMode admission = queue::AdmissionMode::kFixed;
+  queue::AdmissionTargets admission_targets;
   std::size_t threads = 0;  // 0: one per core
   bool demo = false;
   // The booking page, the console and the docs page (index.html, admin.html, docs.html,

@@ -177,7 +177,10 @@ int run(const Config& config) {
                              .active_ttl = config.active_ttl,
                              .abandon_after = config.abandon_after,
                              .presence_window = 0},
-                            shared ? std::optional(Uuid::random().to_string()) : std::nullopt);
+                            shared ? std::optional(Uuid::random().to_string()) : std::nullopt,
+                            config.admission == queue::AdmissionMode::kAdaptive
+                                ? std::optional(config.admission_targets)
+                                : std::nullopt);
   concerts::ConcertService concerts(*db, clock);
   reservations::ReservationService reservations(*db, concerts, clock, config.hold_ttl);
   payments::BalanceService balances(*db, clock);
@@ -257,10 +260,12 @@ int run(const Config& config) {
                 every(blocking, kPurgeKeysEvery, "purge_idempotency_keys",
                       [&] { return balances.purge_idempotency_keys(); }),
                 net::detached);
-  spdlog::info(R"("event":"startup","listen":{},"database":{},"threads":{},"join_pow_bits":{})",
-               log::quote(server->local_endpoint().address().to_string() + ":" +
-                          std::to_string(server->local_endpoint().port())),
-               log::quote(shared ? "mysql" : "sqlite"), config.threads, config.join_pow_bits);
+  spdlog::info(
+      R"("event":"startup","listen":{},"database":{},"threads":{},"join_pow_bits":{},"admission":"{}")",
+      log::quote(server->local_endpoint().address().to_string() + ":" +
+                 std::to_string(server->local_endpoint().port())),
+      log::quote(shared ? "mysql" : "sqlite"), config.threads, config.join_pow_bits,
+      config.admission == queue::AdmissionMode::kAdaptive ? "adaptive" : "fixed");
 
   std::vector<std::jthread> io_threads;
   for (std::size_t i = 1; i < config.threads; ++i) io_threads.emplace_back([&] { ioc.run(); });

@@ -351,7 +351,9 @@ std::string admission_json(const queue::QueueService::AdmissionState& state) {
                                       {"maxActive", state.settings.max_active},
                                       {"waiting", state.counts.waiting},
                                       {"active", state.counts.active},
-                                      {"admittedTotal", state.counts.admitted_up_to}});
+                                      {"admittedTotal", state.counts.admitted_up_to},
+                                      {"admission", state.adaptive ? "adaptive" : "fixed"},
+                                      {"currentAdmitRate", state.rate}});
 }
 
 std::string concerts_json(const std::vector<concerts::ConcertSummary>& concerts) {

@@ -81,8 +81,28 @@ std::string render_metrics(const Services& services, std::optional<std::int64_t>
         admission.counts.waiting);
   gauge(out, "concertd_queue_active", "Fans ACTIVE (cluster-wide, as of the last refresh)",
         to_gauge(admission.counts.active));
-  gauge(out, "concertd_queue_admit_rate", "Admissions allowed per second",
+  gauge(out, "concertd_queue_admit_rate",
+        "Admissions allowed per second now: the admit rate, or the adaptive rate under it "
+        "(this node's; the admitter's applies)",
+        to_gauge(admission.rate));
+  gauge(out, "concertd_queue_admit_rate_limit",
+        "The operator's admit rate (--admit-rate, PATCH /admin/queue), per second",
         to_gauge(admission.settings.admit_rate));
+  gauge(out, "concertd_queue_admission_adaptive", "1 with --admission adaptive, 0 with fixed",
+        admission.adaptive ? 1 : 0);
+  if (admission.adaptive) {
+    ex::family(out, "concertd_queue_admission_backoffs_total", "counter",
+               "Times the adaptive admit rate halved (hold/payment p95 or errors over target)");
+    ex::sample(out, "concertd_queue_admission_backoffs_total", {}, admission.adaptive->backoffs);
+    ex::family(out, "concertd_queue_admission_slow_ratio", "gauge",
+               "Share of this node's hold and payment answers of the last judged second slower "
+               "than --target-p95-ms");
+    ex::sample(out, "concertd_queue_admission_slow_ratio", {}, admission.adaptive->slow_ratio);
+    ex::family(out, "concertd_queue_admission_error_ratio", "gauge",
+               "Share of this node's hold and payment answers of the last judged second that "
+               "were 5xx");
+    ex::sample(out, "concertd_queue_admission_error_ratio", {}, admission.adaptive->error_ratio);
+  }
   gauge(out, "concertd_queue_max_active", "Most fans ACTIVE at once",
         to_gauge(admission.settings.max_active));
   gauge(out, "concertd_queue_paused", "1 while an operator has paused admission",

@@ -20,9 +20,15 @@ namespace {
 using beast::http::verb;
 
 struct Route {
+  constexpr Route(verb m, std::string_view p, std::variant<SyncHandler, AsyncHandler> h,
+                  bool feeds_admission = false)
+      : method(m), pattern(p), handler(h), booking(feeds_admission) {}
+
   verb method;
   std::string_view pattern;  // "/a/{param}/b": a {name} segment matches any non-empty segment
   std::variant<SyncHandler, AsyncHandler> handler;
+  // A hold or a payment: its answers feed the adaptive admit rate (observe_booking).
+  bool booking = false;
 };
 
 // The contract's section 3. Pages and Swagger UI's files are served from StaticFiles.
@@ -36,7 +42,7 @@ constexpr std::array kRoutes{
     Route{verb::get, "/api/v1/queue/events", &queue_events},
     Route{verb::get, "/api/v1/concerts", &list_concerts},
     Route{verb::get, "/api/v1/concerts/{concertId}/seats", &list_seats},
-    Route{verb::post, "/api/v1/reservations", &hold_seat},
+    Route{verb::post, "/api/v1/reservations", &hold_seat, true},
     Route{verb::get, "/api/v1/reservations/{reservationId}", &get_reservation},
     Route{verb::delete_, "/api/v1/reservations/{reservationId}", &cancel_reservation},
     Route{verb::post, "/api/v1/reservations/{reservationId}/extend", &extend_reservation},
@@ -44,7 +50,7 @@ constexpr std::array kRoutes{
     Route{verb::get, "/api/v1/users/{userId}/balance", &get_user_balance},
     Route{verb::get, "/api/v1/users/{userId}/reservations", &list_user_reservations},
     Route{verb::get, "/api/v1/balances", &get_balance},
-    Route{verb::post, "/api/v1/payments", &pay},
+    Route{verb::post, "/api/v1/payments", &pay, true},
     Route{verb::post, "/api/v1/admin/concerts", &create_concert},
     Route{verb::get, "/api/v1/admin/sales", &list_sales},
     Route{verb::get, "/api/v1/admin/queue", &queue_admission},
@@ -129,6 +135,9 @@ void record(const Context& ctx, const Request& req, std::size_t series, std::str
             const Response& response, std::chrono::steady_clock::time_point start) {
   const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - start);
+  if (series < kRoutes.size() && kRoutes[series].booking) {
+    ctx.services.queue.observe_booking(took, static_cast<unsigned>(response.status) >= 500);
+  }
   if (ctx.options.metrics) {
     request_series[series][status_class(response.status)].observe(
         static_cast<std::uint64_t>(took.count()));

@@ -99,7 +99,8 @@ struct AdmissionRound {
 }  // namespace
 
 QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
-                           std::optional<std::string> node)
+                           std::optional<std::string> node,
+                           std::optional<AdmissionTargets> adaptive)
     : db_(db),
       clock_(clock),
       node_(std::move(node)),
@@ -111,7 +112,9 @@ QueueService::QueueService(store::Database& db, const Clock& clock, WaitingRoomC
       room_([&] {
         config.presence_window = presence_window_;
         return config;
-      }()) {}
+      }()) {
+  if (adaptive) adaptive_.emplace(*adaptive, config.admit_rate);
+}
 
 void QueueService::restore() {
   const auto now = clock_.now();
@@ -157,9 +160,20 @@ Result<void> QueueService::require_active(std::int64_t number) {
   return make_error(Errc::kQueueNotActive, "your place in the queue is not active");
 }
 
+void QueueService::observe_booking(std::chrono::microseconds latency, bool server_error) noexcept {
+  if (adaptive_) adaptive_->observe(latency, server_error);
+}
+
 std::size_t QueueService::admit() {
   const auto now = clock_.now();
-  const std::size_t budget = room_.admission_budget(now);
+  std::optional<double> rate;
+  if (adaptive_) {
+    const auto counts = room_.counts();
+    rate = static_cast<double>(adaptive_->update(now, room_.admission().admit_rate,
+                                                 counts.last_number > counts.admitted_up_to));
+  }
+  // Only the budget follows the adaptive rate: who is admitted next is still the front.
+  const std::size_t budget = room_.admission_budget(now, rate);
   const auto known = room_.admitted_up_to();
   // Alone on the store, memory is the whole truth: no write when there is nothing to do.
   if (!node_ && (budget == 0 || room_.counts().last_number <= known)) return 0;
@@ -282,8 +296,19 @@ void QueueService::refresh() {
   seen_ = read.changes.counters;
 }
 
-QueueService::AdmissionState QueueService::admission() const {
-  return {room_.admission(), room_.counts()};
+QueueService::AdmissionState QueueService::admission() const { return state(room_.admission()); }
+
+QueueService::AdmissionState QueueService::state(const AdmissionSettings& settings) const {
+  AdmissionState out{.settings = settings,
+                     .counts = room_.counts(),
+                     .mode = adaptive_ ? AdmissionMode::kAdaptive : AdmissionMode::kFixed,
+                     .rate = settings.admit_rate,
+                     .adaptive = std::nullopt};
+  if (adaptive_) {
+    out.adaptive = adaptive_->state();
+    out.rate = std::min(out.rate, out.adaptive->rate);
+  }
+  return out;
 }
 
 Result<QueueService::AdmissionState> QueueService::change_admission(const AdmissionChange& change) {
@@ -302,7 +327,7 @@ Result<QueueService::AdmissionState> QueueService::change_admission(const Admiss
     return load_admission(tx, defaults_);
   });
   room_.set_admission(settings);
-  return AdmissionState{settings, room_.counts()};
+  return state(settings);
 }
 
 std::size_t QueueService::expire_lapsed() {

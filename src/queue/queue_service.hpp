@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "queue/adaptive_rate.hpp"
 #include "queue/queue_entry.hpp"
 #include "queue/waiting_room.hpp"
 #include "store/database.hpp"
@@ -36,6 +37,11 @@ class QueueService final {
   struct AdmissionState {
     AdmissionSettings settings;
     WaitingRoom::Counts counts;
+    AdmissionMode mode = AdmissionMode::kFixed;
+    // The admit rate in force, per second: settings.admit_rate, or under it the adaptive
+    // rate (this node's: the admitter's is the one applied).
+    std::size_t rate = 0;
+    std::optional<AdaptiveRate::State> adaptive;  // set in AdmissionMode::kAdaptive
   };
 
   // How long the admitter lease lasts unless renewed: a node that died is replaced by
@@ -61,8 +67,11 @@ class QueueService final {
   // wrote, and each node reports the polls it sees near the front (flush_presence()) so
   // that the admitter skips only fans no node has seen. Every node of a store must run
   // with the same admit_rate and abandon_after (they size the presence window).
+  // `adaptive`: set for AdmissionMode::kAdaptive, the admit rate then follows the health of
+  // hold and payment answers (observe_booking()) under the operator's admit rate.
   QueueService(store::Database& db, const Clock& clock, WaitingRoomConfig config,
-               std::optional<std::string> node = std::nullopt);
+               std::optional<std::string> node = std::nullopt,
+               std::optional<AdmissionTargets> adaptive = std::nullopt);
 
   // Loads counters, ACTIVE entries and admission settings from the store; call once
   // before serving.
@@ -79,8 +88,14 @@ class QueueService final {
   // kQueueNotActive unless entry `number` is ACTIVE now (memory only: a fast reject
   // before any write; the write itself re-checks in the store).
   [[nodiscard]] Result<void> require_active(std::int64_t number);
+  // One hold or payment answer of this node: how long it took, and whether it was a server
+  // error. Feeds the adaptive admit rate (nothing in AdmissionMode::kFixed). Thread-safe,
+  // lock-free.
+  void observe_booking(std::chrono::microseconds latency, bool server_error) noexcept;
   // Admits waiting users in FIFO order within the admit rate and free ACTIVE slots,
   // skipping users who walked away, and expires ACTIVE entries past their TTL.
+  // In AdmissionMode::kAdaptive the admit rate is the adaptive one, updated here on every
+  // node (so that a node taking over the lease starts from its own recent judgement).
   // Called by one timer (never concurrently with itself); returns how many were admitted.
   std::size_t admit();
   // Shared store only: writes, in one transaction, the presence marks of the WAITING
@@ -113,6 +128,7 @@ class QueueService final {
   // The highest number the admitter may skip for want of any node's mark: the window ahead
   // of the horizon kPresenceSettle ago (nullopt: this node has not been up that long).
   [[nodiscard]] std::optional<std::int64_t> skip_limit(Timestamp now);
+  [[nodiscard]] AdmissionState state(const AdmissionSettings& settings) const;
 
   store::Database& db_;
   const Clock& clock_;
@@ -126,6 +142,7 @@ class QueueService final {
   // The horizon before each admit() of the last kPresenceSettle, oldest first; admit() only.
   std::deque<std::pair<Timestamp, std::int64_t>> horizons_;
   WaitingRoom room_;
+  std::optional<AdaptiveRate> adaptive_;
 };
 
 }  // namespace concertd::queue

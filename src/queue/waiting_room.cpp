@@ -139,10 +139,11 @@ bool WaitingRoom::is_active(std::int64_t number, Timestamp now) const {
   return it != active_.end() && it->second.expires_at > now;
 }
 
-std::size_t WaitingRoom::admission_budget(Timestamp now) {
+std::size_t WaitingRoom::admission_budget(Timestamp now, std::optional<double> rate_limit) {
   const std::lock_guard lock(mutex_);
   std::erase_if(active_, [now](const auto& item) { return item.second.expires_at <= now; });
-  const auto rate = static_cast<double>(admission_.admit_rate);
+  const auto rate = std::min(static_cast<double>(admission_.admit_rate),
+                             rate_limit.value_or(static_cast<double>(admission_.admit_rate)));
   const auto elapsed = std::chrono::duration<double>(now - refilled_at_).count();
   tokens_ = std::min(rate, tokens_ + std::max(0.0, elapsed) * rate);
   refilled_at_ = now;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -96,9 +97,11 @@ class WaitingRoom final {
   [[nodiscard]] std::vector<Presence> take_presence();
   [[nodiscard]] bool is_active(std::int64_t number, Timestamp now) const;
   // How many users may be admitted now: the rate budget capped by free ACTIVE slots, 0
-  // while paused. Drops ACTIVE entries that expired. Called every admission round (on every
-  // node): it is the pace's clock.
-  [[nodiscard]] std::size_t admission_budget(Timestamp now);
+  // while paused. The budget refills at the admit rate, or at `rate` (per second, > 0) when
+  // that is lower (the adaptive rate). Drops ACTIVE entries that expired. Called every
+  // admission round (on every node): it is the pace's clock.
+  [[nodiscard]] std::size_t admission_budget(Timestamp now,
+                                             std::optional<double> rate = std::nullopt);
   // True when the WAITING entry's user was last seen, here or at `seen_elsewhere` (another
   // process's presence mark), more than abandon_after before `now`, or left.
   [[nodiscard]] bool abandoned(std::int64_t number, Timestamp now,

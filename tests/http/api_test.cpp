@@ -916,19 +916,23 @@ TEST_P(Admin, QueueSettingsStartAtTheFlagsAndPatchChangesThem) {
   wait_active(http, a.queue);
   const auto before = http.get("/api/v1/admin/queue", {}, admin_key());
   ASSERT_TRUE(has_status(before, 200));
-  EXPECT_EQ(before.json, json::parse(R"({"paused":false,"admitRate":50,"maxActive":500,)"
-                                     R"("waiting":0,"active":1,"admittedTotal":1})"))
+  EXPECT_EQ(before.json,
+            json::parse(R"({"paused":false,"admitRate":50,"maxActive":500,)"
+                        R"("waiting":0,"active":1,"admittedTotal":1,"admission":"fixed",)"
+                        R"("currentAdmitRate":50})"))
       << before.describe();
 
   const auto rate = patch_queue(http, {{"admitRate", 20}});
   ASSERT_TRUE(has_status(rate, 200));
   EXPECT_EQ(rate.json, json::parse(R"({"paused":false,"admitRate":20,"maxActive":500,)"
-                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+                                   R"("waiting":0,"active":1,"admittedTotal":1,)"
+                                   R"("admission":"fixed","currentAdmitRate":20})"))
       << rate.describe();
   const auto both = patch_queue(http, {{"paused", true}, {"maxActive", 7}});
   ASSERT_TRUE(has_status(both, 200));
   EXPECT_EQ(both.json, json::parse(R"({"paused":true,"admitRate":20,"maxActive":7,)"
-                                   R"("waiting":0,"active":1,"admittedTotal":1})"))
+                                   R"("waiting":0,"active":1,"admittedTotal":1,)"
+                                   R"("admission":"fixed","currentAdmitRate":20})"))
       << both.describe();
   EXPECT_EQ(http.get("/api/v1/admin/queue", {}, admin_key()).json, both.json);
   // One audit line per change, without the key.

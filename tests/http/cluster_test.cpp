@@ -318,6 +318,55 @@ TEST_F(Cluster, AdmissionChangeOnOneNodeIsAppliedByEveryNodeWithinASecond) {
   EXPECT_NO_THROW(wait_active(poll, fan.queue, 2s));
 }
 
+// --admission adaptive on every node: each node runs its own controller under the shared
+// admit rate (one step of it at first), an operator's lower admit rate caps the rate on every
+// node within a second, and fans joining through different nodes are admitted in queue order.
+TEST_F(Cluster, AdaptiveAdmissionRunsOnEveryNodeUnderTheSharedAdmitRate) {
+  start({.max_active = 1,
+         .admit_rate = 1000,
+         .threads = 2,
+         .extra_args = {"--admission", "adaptive"}});
+  const Headers key{{"X-Admin-Key", std::string(kAdminKey)}};
+  const auto settings_of = [&](std::size_t i) {
+    HttpClient via(node(i));
+    return via.get("/api/v1/admin/queue", {}, key);
+  };
+  for (std::size_t i = 0; i < kNodes; ++i) {
+    const auto r = settings_of(i);
+    ASSERT_TRUE(has_status(r, 200)) << "node " << i;
+    EXPECT_EQ(r.str("admission"), "adaptive") << "node " << i;
+    EXPECT_GE(r.integer("currentAdmitRate"), 50) << "node " << i << ": " << r.describe();
+    EXPECT_LE(r.integer("currentAdmitRate"), 1000) << "node " << i << ": " << r.describe();
+  }
+  HttpClient via_1(node(1));
+  ASSERT_TRUE(has_status(via_1.send(beast::http::verb::patch, "/api/v1/admin/queue",
+                                    R"({"admitRate":20})", "application/json", key),
+                         200));
+  for (std::size_t i = 0; i < kNodes; ++i) {
+    EXPECT_TRUE(eventually(
+        [&] {
+          const auto r = settings_of(i);
+          return r.status == 200 && r.integer("admitRate") == 20 &&
+                 r.integer("currentAdmitRate") <= 20;
+        },
+        1s))
+        << "node " << i << ": " << settings_of(i).describe();
+  }
+  auto first = make_account(node(0));
+  auto second = make_account(node(1));
+  HttpClient via_0(node(0));
+  join_queue(via_0, first);
+  join_queue(via_1, second);
+  HttpClient via_2(node(2));
+  wait_active(via_2, first.queue, 5s);
+  EXPECT_TRUE(eventually(
+      [&] {
+        const auto r = queue_status(via_2, second.queue);
+        return r.status == 200 && r.str("status") == "WAITING" && r.integer("queuePosition") == 1;
+      },
+      5s));
+}
+
 // Walked-away detection across nodes, and leaving. Node 0 admits. `present` polls only
 // node 2 and is admitted (node 2's presence marks); `gone` stops polling after joining and
 // is skipped; the others are admitted in queue order. Each slot is freed by a fan leaving

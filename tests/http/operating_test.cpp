@@ -38,6 +38,13 @@ std::optional<double> sample(const std::string& exposition, std::string_view ser
   return std::nullopt;
 }
 
+// Each series (name and labels exactly as exposed) has the value given, nullopt: no sample.
+void expect_samples(
+    const std::string& exposition,
+    std::initializer_list<std::pair<std::string_view, std::optional<double>>> want) {
+  for (const auto& [series, value] : want) EXPECT_EQ(sample(exposition, series), value) << series;
+}
+
 std::string requests_series(std::string_view route, std::string_view method,
                             std::string_view status) {
   return "concertd_http_request_duration_seconds_count{route=\"" + std::string(route) +
@@ -51,10 +58,13 @@ TEST_P(Operating, MetricsCountRequestsAndSalesButNotReplays) {
   const auto concert = create_concert(http, 2, 1500);
   const auto rid = hold_ok(http, concert, 1, a.queue);
   const auto during = http.get("/metrics").body;
-  EXPECT_EQ(sample(during, "concertd_holds_live"), 1.0);
-  EXPECT_EQ(sample(during, "concertd_queue_active"), 1.0);
-  EXPECT_EQ(sample(during, "concertd_queue_admit_rate"), 1000.0);
-  EXPECT_EQ(sample(during, "concertd_queue_paused"), 0.0);
+  expect_samples(during, {{"concertd_holds_live", 1.0},
+                          {"concertd_queue_active", 1.0},
+                          {"concertd_queue_admit_rate", 1000.0},
+                          {"concertd_queue_admit_rate_limit", 1000.0},
+                          {"concertd_queue_admission_adaptive", 0.0},
+                          {"concertd_queue_admission_backoffs_total", std::nullopt},
+                          {"concertd_queue_paused", 0.0}});
   ASSERT_TRUE(has_status(pay(http, rid, 1500, a.queue, "pay-once"), 201));
   // The same payment again under its key: answered as before, and not a second sale.
   ASSERT_TRUE(has_status(pay(http, rid, 1500, a.queue, "pay-once"), 201));
@@ -87,6 +97,44 @@ TEST_P(Operating, MetricsCountRequestsAndSalesButNotReplays) {
   if (GetParam() == Store::kSqlite) {
     EXPECT_GE(sample(text, "concertd_store_commit_batch_size_count").value_or(0), 4.0);
   }
+}
+
+// --admission adaptive: the rate starts at a step of the admit rate (1000 / 20), grows while
+// someone waits, and never passes the operator's admit rate.
+TEST_P(Operating, AdaptiveAdmitRateGrowsWhileFansWaitUnderTheAdmitRate) {
+  ServerProcess server(
+      on_store({.max_active = 1, .admit_rate = 1000, .extra_args = {"--admission", "adaptive"}}));
+  HttpClient http(server.port());
+  const Headers key{{"X-Admin-Key", std::string(kAdminKey)}};
+  const auto rate = [&] { return sample(http.get("/metrics").body, "concertd_queue_admit_rate"); };
+  const auto first = http.get("/metrics").body;
+  expect_samples(first, {{"concertd_queue_admit_rate", 50.0},
+                         {"concertd_queue_admit_rate_limit", 1000.0},
+                         {"concertd_queue_admission_adaptive", 1.0},
+                         {"concertd_queue_admission_backoffs_total", 0.0},
+                         {"concertd_queue_admission_slow_ratio", 0.0},
+                         {"concertd_queue_admission_error_ratio", 0.0}});
+  const auto admission = http.get("/api/v1/admin/queue", {}, key);
+  ASSERT_TRUE(has_status(admission, 200));
+  EXPECT_EQ(admission.str("admission"), "adaptive") << admission.describe();
+  EXPECT_EQ(admission.integer("currentAdmitRate"), 50) << admission.describe();
+
+  auto a = ready_fan(server, http, 5000);
+  auto b = make_account(server.port());
+  join_queue(http, b);  // waits: the one ACTIVE slot is a's
+  EXPECT_TRUE(eventually([&] { return rate() >= 150.0; })) << rate().value_or(-1);
+  EXPECT_EQ(queue_status(http, b.queue).integer("queuePosition"), 1);
+  const auto capped = http.send(beast::http::verb::patch, "/api/v1/admin/queue",
+                                R"({"admitRate":60})", "application/json", key);
+  ASSERT_TRUE(has_status(capped, 200));
+  EXPECT_EQ(capped.integer("admitRate"), 60);
+  EXPECT_EQ(capped.integer("currentAdmitRate"), 60) << capped.describe();
+
+  // Holds and payments go on as ever; paying frees the slot for the next in line.
+  const auto concert = create_concert(http, 2, 1500);
+  const auto rid = hold_ok(http, concert, 1, a.queue);
+  ASSERT_TRUE(has_status(pay(http, rid, 1500, a.queue, "adaptive-pay"), 201));
+  wait_active(http, b.queue);
 }
 
 TEST_P(Operating, MetricsOffLeavesOutTheRequestSeries) {

@@ -72,6 +72,29 @@ TEST(CommandLine, JoinPowIsOffUnlessGivenBits) {
   }
 }
 
+TEST(CommandLine, AdmissionIsFixedUnlessAdaptiveIsAsked) {
+  const auto defaults = std::get<Config>(parse({}));
+  EXPECT_EQ(defaults.admission, queue::AdmissionMode::kFixed);
+  EXPECT_EQ(defaults.admission_targets.p95, std::chrono::milliseconds{50});
+  EXPECT_EQ(defaults.admission_targets.error_percent, 1U);
+  const auto config = std::get<Config>(
+      parse({"--admission", "adaptive", "--target-p95-ms=120"},
+            {{"CONCERT_TARGET_ERROR_PERCENT", "0"}, {"CONCERT_ADMISSION", "fixed"}}));
+  EXPECT_EQ(config.admission, queue::AdmissionMode::kAdaptive);
+  EXPECT_EQ(config.admission_targets.p95, std::chrono::milliseconds{120});
+  EXPECT_EQ(config.admission_targets.error_percent, 0U);
+  for (const auto& args :
+       std::vector<std::vector<std::string_view>>{{"--admission", "aimd"},
+                                                  {"--target-p95-ms", "0"},
+                                                  {"--target-p95-ms", "10001"},
+                                                  {"--target-p95-ms", "1.5"},
+                                                  {"--target-error-percent", "101"},
+                                                  {"--target-error-percent", "-1"}}) {
+    EXPECT_TRUE(std::holds_alternative<BadUsage>(parse(args)))
+        << args.front() << " " << args.back();
+  }
+}
+
 TEST(CommandLine, AuditReadsTheDatabaseFlagOnly) {
   const auto audit = std::get<AuditCommand>(
       parse({"audit", "--database", "sqlite:/srv/concert.db"}, {{"CONCERT_MAX_ACTIVE", "7"}}));

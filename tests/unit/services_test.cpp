@@ -351,6 +351,55 @@ TEST_F(ServicesTest, AdmissionIsFirstComeFirstServed) {
   EXPECT_EQ(narrow.status(numbers[3]).status, QueueStatus::kActive);
 }
 
+// Adaptive admission changes how many are admitted a round, never who: the front first.
+TEST_F(ServicesTest, AdaptiveAdmissionAdmitsTheFrontAtTheAdaptiveRate) {
+  queue::QueueService adaptive{*db_,
+                               clock_,
+                               {.max_active = 100, .admit_rate = 100, .active_ttl = 600s},
+                               std::nullopt,
+                               queue::AdmissionTargets{.p95 = 50ms, .error_percent = 1}};
+  adaptive.restore();
+  std::vector<std::int64_t> numbers;
+  for (int i = 0; i < 16; ++i) {
+    const auto user = users_.sign_up("adaptive" + std::to_string(i), "correct horse").value();
+    numbers.push_back(adaptive.join(user.id).value().entry.number);
+  }
+  EXPECT_EQ(adaptive.admit(), 0u);  // starts the first second at one step: 5/s
+  EXPECT_EQ(adaptive.admission().rate, 5u);
+  clock_.advance(1s);
+  EXPECT_EQ(adaptive.admit(), 10u);  // a healthy second with fans waiting: 10/s
+  for (int i = 0; i < 20; ++i) adaptive.observe_booking(80ms, false);
+  clock_.advance(1s);
+  EXPECT_EQ(adaptive.admit(), 5u);  // every answer over the p95 target: halved
+  for (std::size_t i = 0; i < numbers.size(); ++i) {
+    const auto view = adaptive.status(numbers[i]);
+    if (i < 15) {
+      EXPECT_EQ(view.status, QueueStatus::kActive) << i;
+    } else {
+      EXPECT_EQ(view.position, 1) << i;
+    }
+  }
+  const auto state = adaptive.admission();
+  EXPECT_EQ(state.mode, queue::AdmissionMode::kAdaptive);
+  EXPECT_EQ(state.rate, 5u);
+  ASSERT_TRUE(state.adaptive);
+  EXPECT_EQ(state.adaptive->backoffs, 1u);
+  EXPECT_EQ(state.settings.admit_rate, 100u);  // the ceiling is the operator's, untouched
+  // A lower operator's rate caps it at once.
+  ASSERT_TRUE(adaptive.change_admission(
+      {.paused = std::nullopt, .admit_rate = 2, .max_active = std::nullopt}));
+  EXPECT_EQ(adaptive.admission().rate, 2u);
+}
+
+TEST_F(ServicesTest, FixedAdmissionReportsTheOperatorsRate) {
+  const auto state = queue_.admission();
+  EXPECT_EQ(state.mode, queue::AdmissionMode::kFixed);
+  EXPECT_EQ(state.rate, 100u);
+  EXPECT_FALSE(state.adaptive);
+  queue_.observe_booking(10s, true);  // nothing to feed
+  EXPECT_EQ(queue_.admission().rate, 100u);
+}
+
 TEST_F(ServicesTest, WalkedAwayFanIsSkippedAndRejoinsAtTheBack) {
   const auto gone = queued_fan();
   const auto present = queued_fan();

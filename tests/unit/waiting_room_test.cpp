@@ -97,6 +97,20 @@ TEST_F(WaitingRoomTest, ActiveEntryExpiresAfterTtlAndFreesItsSlot) {
   EXPECT_EQ(room_.view(4, clock_.now()).status, QueueStatus::kActive);
 }
 
+// The adaptive rate refills the budget when it is below the admit rate, never above it.
+TEST(WaitingRoom, BudgetRefillsAtTheLowerOfTheAdmitRateAndTheGivenRate) {
+  FakeClock clock;
+  WaitingRoom room({.max_active = 1000, .admit_rate = 10, .active_ttl = 600s});
+  room.restore({}, clock.now());
+  room.on_enqueued(100, clock.now());
+  clock.advance(1s);
+  EXPECT_EQ(room.admission_budget(clock.now(), 4.0), 4u);
+  clock.advance(1s);
+  EXPECT_EQ(room.admission_budget(clock.now(), 50.0), 10u);
+  clock.advance(500ms);
+  EXPECT_EQ(room.admission_budget(clock.now(), 1.0), 1u);  // at most one second's worth
+}
+
 TEST_F(WaitingRoomTest, PaymentEndsTheActiveEntryAndFreesItsSlot) {
   enqueue(1);
   clock_.advance(1s);

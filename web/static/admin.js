@@ -163,7 +163,10 @@ function renderQueue() {
   stateTile.parentElement.dataset.paused = String(q.paused);
   byId('q-waiting').textContent = i18n.number(q.waiting);
   byId('q-active').textContent = i18n.number(q.active);
-  byId('q-rate').textContent = t('admin.perSec', { n: i18n.number(q.admitRate) });
+  // Adaptive admission: the rate in force, under the operator's admit rate.
+  byId('q-rate').textContent = q.admission === 'adaptive'
+    ? t('admin.adaptiveRate', { n: i18n.number(q.currentAdmitRate), max: i18n.number(q.admitRate) })
+    : t('admin.perSec', { n: i18n.number(q.admitRate) });
   byId('q-max').textContent = i18n.number(q.maxActive);
   byId('q-admitted').textContent = i18n.number(q.admittedTotal);
   toggle.textContent = q.paused ? t('admin.resume') : t('admin.pause');
