@@ -59,9 +59,13 @@ test('when the stream fails the page polls the status instead', async () => {
   await page.route('**/api/v1/queue/events?*', (route) => route.abort());
   // The first test's two fans are ACTIVE still.
   const requests = await waitBehindAnother(page, 'poll', 3);
-  await waitUntil(async () => requests.filter((p) => p === '/api/v1/queue/status').length >= 2,
-    { timeout: 15000, message: 'status polls' });
+  // Each poll's answer tries the stream again, three times in all; after the third failure
+  // the page only polls.
+  const count = (path) => requests.filter((p) => p === path).length;
+  await waitUntil(async () => count('/api/v1/queue/events') >= 3 && count('/api/v1/queue/status') >= 3,
+    { timeout: 20000, message: 'three failed streams, each followed by a poll' });
   assert.equal(await page.locator('#queue-panel').getAttribute('data-live'), 'poll');
+  assert.equal(count('/api/v1/queue/events'), 3);
   await setMaxActive(4);
   await page.locator('#seat-map .seat--available').first().waitFor({ timeout: 15000 });
   // The aborted streams show up as failed loads, which are not the page's problems.
