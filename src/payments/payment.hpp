@@ -7,6 +7,7 @@
 #include "common/clock.hpp"
 #include "common/id.hpp"
 #include "common/money.hpp"
+#include "reservations/reservation.hpp"
 
 namespace concertd::payments {
 
@@ -27,21 +28,33 @@ class LedgerStore {
   [[nodiscard]] virtual std::optional<Won> balance(UserId user) = 0;
   // Adds a CHARGE. Returns the new balance, or nullopt if it would exceed INT64_MAX.
   [[nodiscard]] virtual std::optional<Won> credit(UserId user, Won amount, Timestamp now) = 0;
-  // Records a PAYMENT debit only when the balance covers it; the new balance or nullopt.
-  [[nodiscard]] virtual std::optional<Won> debit(UserId user, Won amount, PaymentId payment,
-                                                 Timestamp now) = 0;
-};
-
-class PaymentStore {
- public:
-  virtual ~PaymentStore() = default;
-  virtual void insert(const Payment& payment) = 0;
+  // Records a PAYMENT debit only when the balance covers it (the write's own guard, not a
+  // value read before); true when it did.
+  [[nodiscard]] virtual bool debit(UserId user, Won amount, PaymentId payment, Timestamp now) = 0;
 };
 
 // A finished request remembered under its Idempotency-Key.
 struct IdempotencyRecord {
   std::string fingerprint;  // what was asked, e.g. "charge|<user>|<amount>"
   std::string outcome;      // what was answered, e.g. the new balance
+};
+
+// What a payment is decided on, read with the user's row lock (PaymentStore::lock_payer).
+struct PaymentGate {
+  std::optional<IdempotencyRecord> recorded;  // under the request's key
+  std::optional<reservations::Reservation> reservation;
+};
+
+class PaymentStore {
+ public:
+  virtual ~PaymentStore() = default;
+  // Locks the user's row (serializing the user's holds and payments) and the reservation's
+  // until the transaction ends, and reads in the same statement the record under
+  // `idempotency_key` (none without a key) and reservation `reservation` (whoever owns
+  // it). nullopt when the user does not exist.
+  [[nodiscard]] virtual std::optional<PaymentGate> lock_payer(
+      UserId user, ReservationId reservation, std::optional<std::string_view> idempotency_key) = 0;
+  virtual void insert(const Payment& payment) = 0;
 };
 
 class IdempotencyStore {

@@ -19,10 +19,12 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
   auto paid = store::write(db_, [&](store::Tx& tx) -> Result<PaymentId> {
     replayed = false;
     // Serializes this user's payments: a second payment of one reservation then reads
-    // it CONFIRMED (ALREADY_PAID), and a keyed retry finds the first one's record.
-    if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
+    // it CONFIRMED (ALREADY_PAID), and a keyed retry finds the first one's record. The
+    // record and the reservation are read with the lock, in one statement.
+    const auto gate = tx.payments.lock_payer(user, reservation_id, idempotency_key);
+    if (!gate) return make_error(Errc::kUserNotFound, "no such user");
     if (idempotency_key) {
-      auto earlier = replay(tx.idempotency.find(user, *idempotency_key), fingerprint);
+      auto earlier = replay(gate->recorded, fingerprint);
       if (!earlier) return earlier.error();
       if (*earlier) {
         replayed = true;
@@ -31,7 +33,7 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
         return *id;
       }
     }
-    const auto reservation = tx.reservations.find(reservation_id);
+    const auto& reservation = gate->reservation;
     if (!reservation) return make_error(Errc::kReservationNotFound, "no such reservation");
     if (auto payable = check_payable(*reservation, user, amount, now); !payable) {
       return payable.error();
@@ -46,7 +48,6 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
     if (!tx.ledger.debit(user, payment.amount, payment.id, now)) {
       return make_error(Errc::kInsufficientBalance, "the balance does not cover the price");
     }
-    tx.reservations.set_status(reservation_id, reservations::ReservationStatus::kConfirmed);
     tx.payments.insert(payment);
     tx.queue.expire_active_of(user);
     if (idempotency_key) {

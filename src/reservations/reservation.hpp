@@ -69,25 +69,36 @@ struct ReservationListing {
   return r.status;
 }
 
+// What a hold is decided on, read with the user's row lock (ReservationStore::lock_holder).
+struct HoldGate {
+  bool entry_active = false;      // the queue entry is the user's, ACTIVE and unexpired
+  std::int64_t live_holds = 0;    // seats the user holds under holds that have not lapsed
+  std::optional<Won> seat_price;  // nullopt: no such seat
+};
+
 class ReservationStore {
  public:
   virtual ~ReservationStore() = default;
-  // The hold itself: one conditional write that succeeds only when the seat is FREE
-  // or its hold lapsed (hold_expires_at <= now). Returns the seat price when this
-  // call took the seat, nullopt when it did not (taken, or no such seat).
-  [[nodiscard]] virtual std::optional<Won> try_hold_seat(ConcertId concert, std::int32_t seat,
-                                                         ReservationId reservation, UserId user,
-                                                         Timestamp now, Timestamp expires_at) = 0;
-  [[nodiscard]] virtual bool seat_exists(ConcertId concert, std::int32_t seat) = 0;
-  // Seats `user` holds under holds that have not lapsed by `now`.
-  [[nodiscard]] virtual std::int64_t live_holds(UserId user, Timestamp now) = 0;
-  virtual void insert(const Reservation& reservation) = 0;
+  // Locks the user's row until the transaction ends, which serializes the user's holds
+  // and payments, and reads in the same statement whether queue entry `queue_number` is
+  // the user's and ACTIVE at `now`, the user's live holds (HELD reservations unexpired at
+  // `now`: a seat and its reservation change together in every use case), and the price of
+  // seat `seat` of `concert` (locked too). nullopt when the user does not exist.
+  [[nodiscard]] virtual std::optional<HoldGate> lock_holder(UserId user, std::int64_t queue_number,
+                                                            ConcertId concert, std::int32_t seat,
+                                                            Timestamp now) = 0;
+  // The hold itself: one conditional write that takes the seat of `reservation` only when
+  // it is FREE or its hold lapsed (hold_expires_at <= now), then `reservation` inserted.
+  // True when this call took the seat; false when it did not (taken, or no such seat),
+  // having written nothing.
+  [[nodiscard]] virtual bool hold(const Reservation& reservation, Timestamp now) = 0;
   [[nodiscard]] virtual std::optional<Reservation> find(ReservationId id) = 0;
   // The user's reservations, newest (created_at) first, at most `limit`, with their stored
   // statuses (a lapsed hold may still read HELD: see effective_status).
   [[nodiscard]] virtual std::vector<ReservationListing> of_user(UserId user, std::size_t limit) = 0;
   // Conditional: only while the seat is HELD by `reservation` and unexpired at `now`.
   [[nodiscard]] virtual bool release_seat(const Reservation& reservation, Timestamp now) = 0;
+  // The same condition; the seat SOLD and the reservation CONFIRMED, or nothing written.
   [[nodiscard]] virtual bool sell_seat(const Reservation& reservation, Timestamp now) = 0;
   // Moves a live hold's expiry (the seat's and the reservation's) to `expires_at`, once:
   // only while the seat is HELD by `reservation` unexpired at `now` and the reservation

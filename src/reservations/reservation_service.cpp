@@ -60,24 +60,22 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
                           .expires_at = now + hold_ttl_,
                           .extended = false};
   auto held = store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
-    // Serializes this user's holds, so that two at once cannot both pass the limit.
-    if (!tx.users.lock(user)) return make_error(Errc::kUserNotFound, "no such user");
-    if (!tx.queue.is_active(queue_number, user, now)) {
+    // Serializes this user's holds, so that two at once cannot both pass the limit; the
+    // entry, the live holds and the seat are read with the lock, after any earlier hold
+    // of the user committed.
+    const auto gate = tx.reservations.lock_holder(user, queue_number, concert, seat, now);
+    if (!gate) return make_error(Errc::kUserNotFound, "no such user");
+    if (!gate->entry_active) {
       return make_error(Errc::kQueueNotActive, "your place in the queue is not active");
     }
-    if (tx.reservations.live_holds(user, now) >= kHoldLimit) {
+    if (gate->live_holds >= kHoldLimit) {
       return make_error(Errc::kHoldLimit, "you already hold the most unpaid seats allowed (4)");
     }
-    const auto price = tx.reservations.try_hold_seat(concert, seat, reservation.id, user, now,
-                                                     reservation.expires_at);
-    if (!price) {
-      if (!tx.reservations.seat_exists(concert, seat)) {
-        return make_error(Errc::kSeatNotFound, "no such seat");
-      }
+    if (!gate->seat_price) return make_error(Errc::kSeatNotFound, "no such seat");
+    reservation.price = *gate->seat_price;
+    if (!tx.reservations.hold(reservation, now)) {
       return make_error(Errc::kSeatUnavailable, "the seat is sold or held by someone else");
     }
-    reservation.price = *price;
-    tx.reservations.insert(reservation);
     return reservation;
   });
   if (held) {

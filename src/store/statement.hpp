@@ -32,7 +32,7 @@ inline constexpr auto kJoinedText = [] {
 
 // The statement whose text is `parts` (Statements and string_views of static storage)
 // joined at compile time: a dialect's clause before or after a shared statement, e.g.
-// `joined<sql::kTryHoldSeat, kReturningPrice>`.
+// `joined<sql::kCreditBalance, kReturningBalance>`.
 template <const auto&... parts>
 inline constexpr Statement joined{
     std::string_view(detail::kJoinedText<parts...>.data(), detail::kJoinedText<parts...>.size())};

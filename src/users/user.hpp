@@ -33,11 +33,10 @@ class UserStore {
   [[nodiscard]] virtual Result<void> insert(const User& user) = 0;
   [[nodiscard]] virtual std::optional<User> find_by_username(std::string_view username) = 0;
   [[nodiscard]] virtual bool exists(UserId id) = 0;
-  // In a write transaction: exists(), and the user's row stays locked until the
-  // transaction ends. One user's queue joins, holds and payments, whose rules read
-  // before they write, thereby run one at a time on every node.
-  [[nodiscard]] virtual bool lock(UserId id) = 0;
-  // In a write transaction: find_by_username(), with the row locked as by lock().
+  // In a write transaction: find_by_username(), and the user's row stays locked until the
+  // transaction ends (holds and payments lock it too: ReservationStore::lock_holder,
+  // PaymentStore::lock_payer), so that a rule that reads before it writes runs one
+  // request of the user at a time on every node.
   [[nodiscard]] virtual std::optional<User> lock_by_username(std::string_view username) = 0;
   virtual void set_login_failures(UserId id, const LoginFailures& failures) = 0;
 };

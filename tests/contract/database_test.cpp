@@ -34,17 +34,18 @@ TEST_P(DatabaseTransactions, WriteSeesItsOwnEarlierWrites) {
 TEST_P(DatabaseTransactions, WorkReturningFalseLeavesNothing) {
   const auto user = make_user("alice");
   const auto concert = add_concert(1);
+  const auto reservation = ReservationId::random();
   db().write([&](store::Tx& tx) {
     EXPECT_TRUE(tx.users.insert(user));
-    EXPECT_TRUE(tx.reservations.try_hold_seat(concert, 1, ReservationId::random(), user.id, kT0,
-                                              kT0 + 5min));
+    EXPECT_TRUE(tx.reservations.hold(
+        held_reservation(concert, 1, user.id, reservation, kT0, kT0 + 5min), kT0));
     EXPECT_EQ(tx.settings.put_if_absent("k", "v"), "v");
     return false;
   });
   query([&](store::Tx& tx) {
     EXPECT_FALSE(tx.users.exists(user.id));
     EXPECT_FALSE(tx.users.find_by_username("alice"));
-    EXPECT_EQ(tx.reservations.live_holds(user.id, kT0), 0);
+    EXPECT_FALSE(tx.reservations.find(reservation));
     EXPECT_FALSE(tx.settings.get("k"));
     return true;
   });
@@ -153,7 +154,7 @@ TEST_P(DatabaseTransactions, ConcurrentReadsSeeConsistentSnapshots) {
               return tx.ledger.credit(bob, Won{10}, kT0).has_value();
             }
             if (!tx.ledger.credit(alice, Won{10}, kT0)) return false;
-            return tx.ledger.debit(bob, Won{10}, PaymentId::random(), kT0).has_value();
+            return tx.ledger.debit(bob, Won{10}, PaymentId::random(), kT0);
           });
         }
       });

@@ -361,6 +361,43 @@ TEST_F(MysqlDatabaseTest, DeadlockedWritesAreRunAgainAndBothCommit) {
   EXPECT_EQ(balance(*db, bob), Won{2});
 }
 
+// The cycle closes inside a locking read that returns rows (the hold's gate): the victim's
+// statement fails, and the transaction runs again at once on the same connection.
+TEST_F(MysqlDatabaseTest, DeadlockedLockingReadsAreRunAgainAtOnce) {
+  auto db = open();
+  const auto alice = add_user(*db, "alice");
+  const auto bob = add_user(*db, "bob");
+  const concerts::Concert concert{
+      .id = ConcertId::random(), .name = "c", .date = std::chrono::year{2027} / 1 / 1};
+  ASSERT_TRUE(store::write(*db, [&](store::Tx& tx) {
+    const std::vector<concerts::SeatSpec> seats{{.number = 1, .price = Won{10}},
+                                                {.number = 2, .price = Won{20}}};
+    tx.concerts.insert(concert, seats);
+    return true;
+  }));
+  std::barrier both(2);
+  std::atomic<int> runs = 0;
+  const auto gates = [&](UserId user, std::int32_t first, std::int32_t second) {
+    bool first_run = true;
+    db->write([&](store::Tx& tx) {
+      ++runs;
+      if (!tx.reservations.lock_holder(user, 0, concert.id, first, kT0)) return false;
+      if (first_run) {
+        first_run = false;
+        both.arrive_and_wait();
+      }
+      return tx.reservations.lock_holder(user, 0, concert.id, second, kT0).has_value();
+    });
+  };
+  const auto start = std::chrono::steady_clock::now();
+  {
+    std::jthread one([&] { gates(alice, 1, 2); });
+    std::jthread two([&] { gates(bob, 2, 1); });
+  }
+  EXPECT_GE(runs.load(), 3);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
 TEST_F(MysqlDatabaseTest, WorkThatSwallowsADeadlockIsRunAgainNotHalfCommitted) {
   auto db = open();
   const auto alice = add_user(*db, "alice");

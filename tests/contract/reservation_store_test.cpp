@@ -32,6 +32,104 @@ TEST_P(SeatHoldStore, HoldOfMissingSeatFails) {
   EXPECT_FALSE(try_hold(ConcertId::random(), 1, user, ReservationId::random(), kT0, kT0 + 5min));
 }
 
+TEST_P(SeatHoldStore, HoldInsertsTheReservationAndAFailedOneWritesNothing) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert(2, Won{3300});
+  auto mine = held_reservation(concert, 2, alice, ReservationId::random(), kT0, kT0 + 5min);
+  mine.price = Won{3300};
+  EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.hold(mine, kT0); }));
+  const auto found = query([&](store::Tx& tx) { return tx.reservations.find(mine.id); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->price, Won{3300});
+  EXPECT_EQ(found->status, ReservationStatus::kHeld);
+  EXPECT_EQ(found->expires_at, kT0 + 5min);
+  EXPECT_FALSE(found->extended);
+
+  const auto taken = held_reservation(concert, 2, bob, ReservationId::random(), kT0, kT0 + 5min);
+  const auto missing = held_reservation(concert, 3, bob, ReservationId::random(), kT0, kT0 + 5min);
+  commit([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.reservations.hold(taken, kT0 + 1s));
+    EXPECT_FALSE(tx.reservations.hold(missing, kT0 + 1s));
+    return true;
+  });
+  query([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.reservations.find(taken.id));
+    EXPECT_FALSE(tx.reservations.find(missing.id));
+    return true;
+  });
+  EXPECT_EQ(live_holds(bob, kT0 + 1s), 0);
+  EXPECT_EQ(live_holds(alice, kT0 + 1s), 1);
+}
+
+TEST_P(SeatHoldStore, LockHolderReadsWhetherTheEntryIsTheUsersAndActive) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto entry = [&](UserId user) {
+    return commit([&](store::Tx& tx) {
+      const auto e = tx.queue.enqueue(user, kT0).value().entry;
+      tx.queue.activate(e.number, e.number, kT0 + 10min);
+      return e.number;
+    });
+  };
+  const auto alices = entry(alice);
+  const auto bobs = entry(bob);
+  const auto active = [&](UserId user, std::int64_t number, Timestamp now) {
+    const auto read = gate(user, number, ConcertId::random(), 1, now);
+    return read ? std::optional(read->entry_active) : std::nullopt;
+  };
+  EXPECT_EQ(active(alice, alices, kT0 + 10min - 1ms), true);
+  EXPECT_EQ(active(alice, alices, kT0 + 10min), false);
+  EXPECT_EQ(active(alice, bobs, kT0), false);
+  EXPECT_EQ(active(alice, bobs + 1000, kT0), false);
+  EXPECT_EQ(active(UserId::random(), alices, kT0), std::nullopt);
+  commit([&](store::Tx& tx) {
+    tx.queue.expire(alices);
+    return true;
+  });
+  EXPECT_EQ(active(alice, alices, kT0), false);
+}
+
+TEST_P(SeatHoldStore, LockHolderCountsEveryLiveHoldBesideAnActiveEntry) {
+  const auto user = add_user();
+  const auto number = commit([&](store::Tx& tx) {
+    const auto e = tx.queue.enqueue(user, kT0).value().entry;
+    tx.queue.activate(e.number, e.number, kT0 + 10min);
+    return e.number;
+  });
+  // Seat 1 of both concerts: one number, two seats.
+  const auto one = add_concert(3);
+  const auto two = add_concert(3);
+  ASSERT_TRUE(hold(one, 1, user) && hold(two, 1, user) && hold(one, 2, user));
+  const auto read = gate(user, number, one, 3, kT0);
+  ASSERT_TRUE(read);
+  EXPECT_TRUE(read->entry_active);
+  EXPECT_EQ(read->live_holds, 3);
+  EXPECT_EQ(read->seat_price, Won{1000});
+  EXPECT_EQ(live_holds(user, kT0 + 5min), 0);
+  EXPECT_EQ(live_holds(UserId::random(), kT0), -1);
+}
+
+// The gate's reads come after the lock: what the holder committed meanwhile counts.
+TEST_P(SeatHoldStore, LockHolderWaitsForTheHolderToCommitAndCountsItsHold) {
+  const auto user = add_user();
+  const auto concert = add_concert(2);
+  std::latch locked(1);
+  std::thread holder([&] {
+    db().write([&](store::Tx& tx) {
+      EXPECT_TRUE(tx.reservations.lock_holder(user, 0, concert, 1, kT0));
+      locked.count_down();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      EXPECT_TRUE(tx.reservations.hold(
+          held_reservation(concert, 1, user, ReservationId::random(), kT0, kT0 + 5min), kT0));
+      return true;
+    });
+  });
+  locked.wait();
+  EXPECT_EQ(live_holds(user, kT0), 1);
+  holder.join();
+}
+
 TEST_P(SeatHoldStore, HoldIsLiveUntilOneMillisecondBeforeItsExpiry) {
   const auto alice = add_user();
   const auto bob = add_user();
@@ -50,16 +148,22 @@ TEST_P(SeatHoldStore, HoldLapsedAtItsExpiryCanBeTakenAgain) {
   EXPECT_FALSE(try_hold(concert, 1, alice, ReservationId::random(), kT0 + 6min, kT0 + 11min));
 }
 
-TEST_P(SeatHoldStore, SeatExistsOnlyForSeatsOfTheConcert) {
-  const auto concert = add_concert(2);
-  query([&](store::Tx& tx) {
-    EXPECT_TRUE(tx.reservations.seat_exists(concert, 1));
-    EXPECT_TRUE(tx.reservations.seat_exists(concert, 2));
-    EXPECT_FALSE(tx.reservations.seat_exists(concert, 3));
-    EXPECT_FALSE(tx.reservations.seat_exists(concert, 0));
-    EXPECT_FALSE(tx.reservations.seat_exists(ConcertId::random(), 1));
-    return true;
-  });
+TEST_P(SeatHoldStore, LockHolderReadsThePriceOnlyOfSeatsOfTheConcert) {
+  const auto user = add_user();
+  const auto concert =
+      add_concert({{.number = 1, .price = Won{500}}, {.number = 2, .price = Won{0}}},
+                  std::chrono::year{2026} / 12 / 24, "Concert");
+  ASSERT_TRUE(hold(concert, 1, user));  // held or not, a seat has its price
+  const auto price = [&](ConcertId c, std::int32_t seat) {
+    const auto read = gate(user, 0, c, seat, kT0);
+    return read ? read->seat_price : std::nullopt;
+  };
+  EXPECT_EQ(price(concert, 1), Won{500});
+  EXPECT_EQ(price(concert, 2), Won{0});
+  EXPECT_EQ(price(concert, 3), std::nullopt);
+  EXPECT_EQ(price(concert, 0), std::nullopt);
+  EXPECT_EQ(price(ConcertId::random(), 1), std::nullopt);
+  EXPECT_FALSE(gate(UserId::random(), 0, concert, 1, kT0));
 }
 
 TEST_P(SeatHoldStore, LiveHoldsCountsOnlyTheUsersUnexpiredHolds) {
@@ -73,9 +177,7 @@ TEST_P(SeatHoldStore, LiveHoldsCountsOnlyTheUsersUnexpiredHolds) {
   ASSERT_TRUE(sold);
   ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
 
-  const auto live = [&](UserId user, Timestamp now) {
-    return query([&](store::Tx& tx) { return tx.reservations.live_holds(user, now); });
-  };
+  const auto live = [&](UserId user, Timestamp now) { return live_holds(user, now); };
   EXPECT_EQ(live(alice, kT0), 2);
   EXPECT_EQ(live(alice, kT0 + 5min - 1ms), 2);
   EXPECT_EQ(live(alice, kT0 + 5min), 1);
@@ -110,7 +212,7 @@ TEST_P(SeatHoldStore, ConcurrentHoldsOfOneSeatHaveExactlyOneWinner) {
   EXPECT_EQ(failures.load(), 0);
   std::int64_t holds = 0;
   for (const auto& user : users) {
-    holds += query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0); });
+    holds += live_holds(user, kT0);
   }
   EXPECT_EQ(holds, 1);
 }
@@ -211,10 +313,12 @@ TEST_P(ReservationStore, SellOfLiveHoldMakesSeatSoldForGood) {
   const auto held = hold(concert, 1, user, kT0, 5min);
   ASSERT_TRUE(held);
   EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 1min); }));
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.find(held->id); })->status,
+            ReservationStatus::kConfirmed);
   EXPECT_EQ(seat_available(concert, 1, kT0 + 1h), false);
   EXPECT_FALSE(try_hold(concert, 1, other, ReservationId::random(), kT0 + 1h, kT0 + 2h));
   // A sold seat is no hold: it neither counts as live nor can be sold or released again.
-  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 1min); }), 0);
+  EXPECT_EQ(live_holds(user, kT0 + 1min), 0);
   EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 2min); }));
   EXPECT_FALSE(
       commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 2min); }));
@@ -226,6 +330,8 @@ TEST_P(ReservationStore, SellFailsOnceTheHoldLapsed) {
   const auto held = hold(concert, 1, user, kT0, 5min);
   ASSERT_TRUE(held);
   EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 5min); }));
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.find(held->id); })->status,
+            ReservationStatus::kHeld);
   EXPECT_EQ(seat_available(concert, 1, kT0 + 5min), true);
 }
 
@@ -262,10 +368,14 @@ TEST_P(ReservationStore, ReleaseFreesTheSeatOnce) {
   const auto concert = add_concert();
   const auto held = hold(concert, 1, user, kT0, 5min);
   ASSERT_TRUE(held);
-  EXPECT_TRUE(
-      commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 1min); }));
+  // As the cancellation writes it: the seat released, the reservation CANCELLED.
+  EXPECT_TRUE(commit([&](store::Tx& tx) {
+    if (!tx.reservations.release_seat(*held, kT0 + 1min)) return false;
+    tx.reservations.set_status(held->id, ReservationStatus::kCancelled);
+    return true;
+  }));
   EXPECT_EQ(seat_available(concert, 1, kT0 + 1min), true);
-  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 1min); }), 0);
+  EXPECT_EQ(live_holds(user, kT0 + 1min), 0);
   EXPECT_FALSE(
       commit([&](store::Tx& tx) { return tx.reservations.release_seat(*held, kT0 + 1min); }));
   EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*held, kT0 + 1min); }));
@@ -305,7 +415,7 @@ TEST_P(ReservationStore, SweepExpiresLapsedHoldsAndFreesTheirSeats) {
   EXPECT_EQ(status(sold->id), ReservationStatus::kConfirmed);
   // Freed: holdable even by a clock behind the old expiry.
   const auto other = add_user();
-  EXPECT_TRUE(try_hold(concert, 1, other, ReservationId::random(), kT0, kT0 + 5min));
+  EXPECT_TRUE(try_hold(concert, 1, other, ReservationId::random(), kT0, kT0 + 1h));
   EXPECT_FALSE(try_hold(concert, 3, other, ReservationId::random(), kT0 + 10min, kT0 + 15min));
   EXPECT_FALSE(try_hold(concert, 4, other, ReservationId::random(), kT0 + 1h, kT0 + 2h));
   EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 0u);
@@ -332,7 +442,7 @@ TEST_P(ReservationStore, ExtendHoldMovesBothExpiriesOnce) {
   // Live past the old expiry, lapsed at the new one.
   EXPECT_EQ(seat_available(concert, 1, kT0 + 5min), false);
   EXPECT_FALSE(try_hold(concert, 1, other, ReservationId::random(), kT0 + 5min, kT0 + 6min));
-  EXPECT_EQ(query([&](store::Tx& tx) { return tx.reservations.live_holds(user, kT0 + 9min); }), 1);
+  EXPECT_EQ(live_holds(user, kT0 + 9min), 1);
   EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min - 1ms); }),
             0u);
   EXPECT_EQ(commit([&](store::Tx& tx) { return tx.reservations.sweep_lapsed(kT0 + 10min); }), 1u);
@@ -404,6 +514,79 @@ TEST_P(ReservationStore, ConcurrentExtensionsOfOneHoldHaveExactlyOneWinner) {
   // The seat carries the winner's expiry: live one millisecond before it, free at it.
   EXPECT_EQ(seat_available(concert, 1, found->expires_at - 1ms), false);
   EXPECT_EQ(seat_available(concert, 1, found->expires_at), true);
+}
+
+TEST_P(PaymentStore, LockPayerReadsTheRecordUnderTheKeyAndTheReservation) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert(2, Won{2100});
+  const auto held = hold(concert, 1, alice, kT0, 5min);
+  ASSERT_TRUE(held);
+  commit([&](store::Tx& tx) {
+    tx.idempotency.insert(alice, "key-1", {.fingerprint = "pay|x", .outcome = "p-1"}, kT0);
+    tx.idempotency.insert(bob, "key-2", {.fingerprint = "pay|y", .outcome = "p-2"}, kT0);
+    return true;
+  });
+  const auto gate = [&](UserId user, ReservationId id, std::optional<std::string_view> key) {
+    return commit([&](store::Tx& tx) { return tx.payments.lock_payer(user, id, key); });
+  };
+
+  const auto keyed = gate(alice, held->id, "key-1");
+  ASSERT_TRUE(keyed);
+  ASSERT_TRUE(keyed->recorded);
+  EXPECT_EQ(keyed->recorded->fingerprint, "pay|x");
+  EXPECT_EQ(keyed->recorded->outcome, "p-1");
+  ASSERT_TRUE(keyed->reservation);
+  EXPECT_EQ(keyed->reservation->id, held->id);
+  EXPECT_EQ(keyed->reservation->user, alice);
+  EXPECT_EQ(keyed->reservation->concert, concert);
+  EXPECT_EQ(keyed->reservation->seat_number, 1);
+  EXPECT_EQ(keyed->reservation->price, Won{2100});
+  EXPECT_EQ(keyed->reservation->status, ReservationStatus::kHeld);
+  EXPECT_EQ(keyed->reservation->created_at, kT0);
+  EXPECT_EQ(keyed->reservation->expires_at, kT0 + 5min);
+
+  // Without a key no record; another user's key or an unknown one is none either.
+  for (const auto key :
+       {std::optional<std::string_view>{}, std::optional<std::string_view>{"key-2"},
+        std::optional<std::string_view>{"KEY-1"}}) {
+    const auto unkeyed = gate(alice, held->id, key);
+    ASSERT_TRUE(unkeyed);
+    EXPECT_FALSE(unkeyed->recorded);
+    EXPECT_TRUE(unkeyed->reservation);
+  }
+  // Another user's reservation is read too (the use case refuses it); an unknown one is none.
+  const auto others = gate(bob, held->id, "key-2");
+  ASSERT_TRUE(others && others->recorded && others->reservation);
+  EXPECT_EQ(others->reservation->user, alice);
+  const auto unknown = gate(alice, ReservationId::random(), "key-1");
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->recorded);
+  EXPECT_FALSE(unknown->reservation);
+  EXPECT_FALSE(gate(UserId::random(), held->id, "key-1"));
+}
+
+TEST_P(PaymentStore, LockPayerWaitsForTheFirstPaymentToCommitAndReadsItsSale) {
+  const auto user = add_user();
+  const auto concert = add_concert();
+  const auto held = hold(concert, 1, user, kT0, 5min);
+  ASSERT_TRUE(held);
+  std::latch locked(1);
+  std::thread first([&] {
+    db().write([&](store::Tx& tx) {
+      EXPECT_TRUE(tx.payments.lock_payer(user, held->id, std::nullopt));
+      locked.count_down();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      EXPECT_TRUE(tx.reservations.sell_seat(*held, kT0));
+      return true;
+    });
+  });
+  locked.wait();
+  const auto seen =
+      commit([&](store::Tx& tx) { return tx.payments.lock_payer(user, held->id, std::nullopt); });
+  first.join();
+  ASSERT_TRUE(seen && seen->reservation);
+  EXPECT_EQ(seen->reservation->status, ReservationStatus::kConfirmed);
 }
 
 TEST_P(PaymentStore, SecondPaymentForOneReservationIsRejected) {

@@ -81,11 +81,31 @@ class StoreTest : public ::testing::TestWithParam<StoreFactory> {
     return concert.id;
   }
 
-  // try_hold_seat alone, committed.
+  // A HELD reservation of `seat` for `user` from `now` to `expires_at`, its price not set.
+  static reservations::Reservation held_reservation(ConcertId concert, std::int32_t seat,
+                                                    UserId user, ReservationId id, Timestamp now,
+                                                    Timestamp expires_at) {
+    return {.id = id,
+            .user = user,
+            .concert = concert,
+            .seat_number = seat,
+            .price = Won{0},
+            .status = reservations::ReservationStatus::kHeld,
+            .created_at = now,
+            .expires_at = expires_at};
+  }
+
+  // A hold as the use case makes it, committed: the seat's price from the user's gate,
+  // then the store's hold; nullopt when the seat was not taken.
   std::optional<Won> try_hold(ConcertId concert, std::int32_t seat, UserId user,
                               ReservationId reservation, Timestamp now, Timestamp expires_at) {
-    return commit([&](store::Tx& tx) {
-      return tx.reservations.try_hold_seat(concert, seat, reservation, user, now, expires_at);
+    return commit([&](store::Tx& tx) -> std::optional<Won> {
+      const auto gate = tx.reservations.lock_holder(user, 0, concert, seat, now);
+      if (!gate || !gate->seat_price) return std::nullopt;
+      auto r = held_reservation(concert, seat, user, reservation, now, expires_at);
+      r.price = *gate->seat_price;
+      if (!tx.reservations.hold(r, now)) return std::nullopt;
+      return r.price;
     });
   }
 
@@ -93,24 +113,26 @@ class StoreTest : public ::testing::TestWithParam<StoreFactory> {
   std::optional<reservations::Reservation> hold(ConcertId concert, std::int32_t seat, UserId user,
                                                 Timestamp now = kT0,
                                                 std::chrono::milliseconds ttl = 5min) {
-    reservations::Reservation r{.id = ReservationId::random(),
-                                .user = user,
-                                .concert = concert,
-                                .seat_number = seat,
-                                .price = Won{0},
-                                .status = reservations::ReservationStatus::kHeld,
-                                .created_at = now,
-                                .expires_at = now + ttl};
-    const bool held = commit([&](store::Tx& tx) {
-      const auto price =
-          tx.reservations.try_hold_seat(concert, seat, r.id, user, now, r.expires_at);
-      if (!price) return false;
-      r.price = *price;
-      tx.reservations.insert(r);
-      return true;
-    });
-    if (!held) return std::nullopt;
+    auto r = held_reservation(concert, seat, user, ReservationId::random(), now, now + ttl);
+    const auto price = try_hold(concert, seat, user, r.id, now, r.expires_at);
+    if (!price) return std::nullopt;
+    r.price = *price;
     return r;
+  }
+
+  // What the hold reads with the user's row lock (nullopt: no such user), committed.
+  std::optional<reservations::HoldGate> gate(UserId user, std::int64_t number, ConcertId concert,
+                                             std::int32_t seat, Timestamp now) {
+    return commit([&](store::Tx& tx) {
+      return tx.reservations.lock_holder(user, number, concert, seat, now);
+    });
+  }
+
+  // The seats `user` holds under holds live at `now`, as the hold reads them with the
+  // user's row lock (-1: no such user).
+  std::int64_t live_holds(UserId user, Timestamp now) {
+    const auto read = gate(user, 0, ConcertId::random(), 1, now);
+    return read ? read->live_holds : -1;
   }
 
   std::optional<bool> seat_available(ConcertId concert, std::int32_t seat, Timestamp now) {

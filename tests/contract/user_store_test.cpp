@@ -45,34 +45,6 @@ TEST_P(UserStore, ExistsOnlyForInsertedUsers) {
   EXPECT_FALSE(query([&](store::Tx& tx) { return tx.users.exists(UserId::random()); }));
 }
 
-TEST_P(UserStore, LockIsExistsForWriters) {
-  const auto user = add_user();
-  EXPECT_TRUE(commit([&](store::Tx& tx) { return tx.users.lock(user); }));
-  EXPECT_FALSE(commit([&](store::Tx& tx) { return tx.users.lock(UserId::random()); }));
-}
-
-TEST_P(UserStore, LockedUserWaitsForTheHolderToCommit) {
-  const auto user = add_user();
-  std::latch locked(1);
-  std::thread holder([&] {
-    db().write([&](store::Tx& tx) {
-      EXPECT_TRUE(tx.users.lock(user));
-      locked.count_down();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      EXPECT_EQ(tx.ledger.credit(user, Won{5}, kT0), Won{5});
-      return true;
-    });
-  });
-  locked.wait();
-  // Taken only after the holder committed, so its credit is already visible.
-  const auto seen = commit([&](store::Tx& tx) {
-    EXPECT_TRUE(tx.users.lock(user));
-    return tx.ledger.balance(user);
-  });
-  holder.join();
-  EXPECT_EQ(seen, Won{5});
-}
-
 TEST_P(UserStore, LoginFailuresAreKeptWithTheUser) {
   const auto user = add_user("alice");
   const auto fresh = query([&](store::Tx& tx) { return tx.users.find_by_username("alice"); });

@@ -92,9 +92,9 @@ bool is_unavailable(const Response& r) {
 }
 
 // Node 2 (not the admitter) loses its path to the database in the middle of a hold: its
-// transaction has locked its user's row and waits for the seat's, which the test holds
-// until the link is down. The server then finishes the statement and waits for the next,
-// which never comes: a stranded transaction, holding its locks. Node 2 answers 503 with
+// first statement (the gate) has locked its user's row and waits for the seat's, which the
+// test holds until the link is down. The server then finishes the statement and waits for
+// the next, which never comes: a stranded transaction, holding its locks. Node 2 answers 503 with
 // Retry-After, to that hold, to /readyz and to writes, within the store's timeouts (10 s
 // for a statement in flight, 2 s for a new connection). Nodes 0 and 1 keep charging,
 // holding and selling, even on the rows the stranded transaction locked, once the server
@@ -136,7 +136,7 @@ TEST_F(ClusterNetns, NodeCutOffFromTheDatabaseAnswers503WhileTheOthersCarryOn) {
       [&] {
         return db.scalar(
                    "SELECT count(*) FROM information_schema.processlist "
-                   "WHERE info LIKE 'UPDATE seats SET state = ''HELD''%'") == 1;
+                   "WHERE info LIKE 'SELECT COUNT(DISTINCT q.number)%FOR UPDATE'") == 1;
       },
       10s))
       << "node " << kCut << "'s hold never waited for the seat";

@@ -14,8 +14,9 @@ namespace concertd::store::mysql {
 
 // What the MariaDB/MySQL store does its own way (see store/sql/stores.hpp): row locks
 // are taken with FOR UPDATE, a join may hold a queue number the admitter wants to close,
-// and an UPDATE returns no values (neither MariaDB nor MySQL has UPDATE ... RETURNING),
-// so they are read back from the row it locked.
+// a sale changes the seat and the reservation in one multi-table UPDATE, and an UPDATE
+// returns no values (neither MariaDB nor MySQL has UPDATE ... RETURNING), so they are
+// read back from the row it locked.
 struct Dialect {
   using Connection = mysql::Connection;
   using Query = mysql::Query;
@@ -25,15 +26,18 @@ struct Dialect {
   static constexpr std::string_view kQueueNumberKey = "PRIMARY";
   static constexpr std::string_view kLiveEntryKey = "queue_entries_live_user";
 
-  static constexpr const Statement& kLockUser = queries::kLockUser;
   static constexpr const Statement& kLockUserByName = queries::kLockUserByName;
+  static constexpr const Statement& kHolderGate =
+      joined<sql::kHolderGateHead, queries::kByUserIndex, sql::kHolderGateTail,
+             queries::kForUpdate>;
+  static constexpr const Statement& kPayerGate = joined<sql::kPayerGate, queries::kForUpdate>;
   static constexpr const Statement& kFillGap = joined<queries::kWithoutLockWait, sql::kFillGap>;
   static constexpr const Statement& kQueueCounters = queries::kQueueCounters;
   static constexpr const Statement& kMarkPresent =
       joined<sql::kMarkPresent, queries::kKeepNewestSeen>;
-  static constexpr const Statement& kTryHoldSeat = sql::kTryHoldSeat;
   static constexpr const Statement& kCreditBalance = sql::kCreditBalance;
-  static constexpr const Statement& kDebitBalance = sql::kDebitBalance;
+  static constexpr const Statement& kSellSeat = queries::kSellSeatAndConfirm;
+  static constexpr bool kSellConfirms = true;
 
   // The UPDATE decided already; `read_back` reads the value from the row it locked, which
   // stays locked until the transaction ends.

@@ -68,7 +68,20 @@ inline constexpr Statement kRecordMigration{
 inline constexpr Statement kLockUserByName{
     "SELECT id, username, password_hash, failed_logins, login_locked_until FROM users "
     "WHERE username = ? FOR UPDATE"};
-inline constexpr Statement kLockUser{"SELECT 1 FROM users WHERE id = ? FOR UPDATE"};
+// After kHolderGate, kPayerGate: every row the read joins is locked (and read as newest
+// committed, not from a snapshot) until the transaction ends.
+inline constexpr std::string_view kForUpdate = " FOR UPDATE";
+// In sql::kHolderGate: the user's reservations by their index, whatever the statistics say.
+// A range over reservations_status_expires would lock every fan's live holds.
+inline constexpr std::string_view kByUserIndex = " FORCE INDEX (reservations_user)";
+// sql::kSellSeat and the reservation CONFIRMED in one statement: two rows changed when the
+// seat was HELD by the reservation, unexpired; none otherwise.
+inline constexpr Statement kSellSeatAndConfirm{
+    // concert, seat, reservation, now
+    "UPDATE seats s JOIN reservations r ON r.id = s.reservation_id"
+    " SET s.state = 'SOLD', s.hold_expires_at = NULL, r.status = 'CONFIRMED'"
+    " WHERE s.concert_id = ? AND s.seat_number = ? AND s.state = 'HELD' AND s.reservation_id = ?"
+    " AND s.hold_expires_at > ?"};
 // Before a statement: it fails at once (1205) on a row an open transaction holds.
 inline constexpr std::string_view kWithoutLockWait =
     "SET STATEMENT innodb_lock_wait_timeout = 0 FOR ";

@@ -161,20 +161,31 @@ inline constexpr Statement kConcertSales{
     " FROM concerts c LEFT JOIN seats s ON s.concert_id = c.id"
     " GROUP BY c.id, c.name, c.date ORDER BY c.date, c.name, c.id"};
 
-// ReservationStore. The hold is one conditional UPDATE: the row lock of the write
-// settles races, and no value read earlier decides it. The price comes back by the
-// dialect's RETURNING clause or is read after it (kSeatPrice), from the row it locked.
+// ReservationStore. What a hold is decided on, read with the user's row: the dialect
+// makes it a locking read of every row it reads (MariaDB: FOR UPDATE, which then reads
+// the newest committed rows). Live holds are counted from the user's HELD reservations
+// (a reservation and its seat carry the same expiry and change status together), rows no
+// other user's request locks. The seat and the queue entry are one row at most (each by
+// its key), so the count is not multiplied; GROUP BY yields no row for no user,
+// MAX(t.price) NULL for no seat (a seat's price never changes).
+// The dialect may name the index of the join on reservations between the two halves.
+inline constexpr std::string_view kHolderGateHead =
+    // concert, seat, number, now, now, user
+    "SELECT COUNT(DISTINCT q.number), COUNT(r.id), MAX(t.price) FROM users u"
+    " LEFT JOIN seats t ON t.concert_id = ? AND t.seat_number = ?"
+    " LEFT JOIN queue_entries q ON q.number = ? AND q.user_id = u.id AND q.status = 'ACTIVE'"
+    "  AND q.expires_at > ?"
+    " LEFT JOIN reservations r";
+inline constexpr std::string_view kHolderGateTail =
+    " ON r.user_id = u.id AND r.status = 'HELD' AND r.expires_at > ? WHERE u.id = ? GROUP BY u.id";
+inline constexpr Statement kHolderGate = joined<kHolderGateHead, kHolderGateTail>;
+// The hold is one conditional UPDATE: the row lock of the write settles races, and no
+// value read earlier decides it. The reservation is inserted after it.
 inline constexpr Statement kTryHoldSeat{
     // holder, reservation, expires, concert, seat, now
     "UPDATE seats SET state = 'HELD', holder = ?, reservation_id = ?, hold_expires_at = ?"
     " WHERE concert_id = ? AND seat_number = ?"
     " AND (state = 'FREE' OR (state = 'HELD' AND hold_expires_at <= ?))"};
-inline constexpr Statement kSeatPrice{
-    "SELECT price FROM seats WHERE concert_id = ? AND seat_number = ?"};
-inline constexpr Statement kSeatExists{
-    "SELECT 1 FROM seats WHERE concert_id = ? AND seat_number = ?"};
-inline constexpr Statement kLiveHolds{
-    "SELECT COUNT(*) FROM seats WHERE holder = ? AND state = 'HELD' AND hold_expires_at > ?"};
 inline constexpr Statement kInsertReservation{
     "INSERT INTO reservations"
     " (id, user_id, concert_id, seat_number, price, status, created_at, expires_at, extended)"
@@ -220,9 +231,9 @@ inline constexpr Statement kExpireLapsedReservations{
     "UPDATE reservations SET status = 'EXPIRED' WHERE status = 'HELD' AND expires_at <= ?"};
 
 // LedgerStore. The balance column and the ledger row change in the same transaction;
-// the WHERE clauses keep the balance within 0..INT64_MAX. The new balance comes back by
-// the dialect's RETURNING clause or is read after the UPDATE (kBalance), from the row it
-// locked.
+// the WHERE clauses keep the balance within 0..INT64_MAX. A credit's new balance comes
+// back by the dialect's RETURNING clause or is read after the UPDATE (kBalance), from the
+// row it locked; a debit's is not needed (the rows it changed tell whether it ran).
 inline constexpr Statement kBalance{"SELECT balance FROM users WHERE id = ?"};
 inline constexpr Statement kCreditBalance{// amount, user, amount
                                           "UPDATE users SET balance = balance + ?"
@@ -234,7 +245,16 @@ inline constexpr Statement kInsertLedgerRow{
     "INSERT INTO ledger (user_id, kind, amount, payment_id, created_at)"
     " VALUES (?, ?, ?, ?, ?)"};
 
-// PaymentStore.
+// PaymentStore. What a payment is decided on, read with the user's row (a locking read
+// of every row it reads, as kHolderGate): the record under the key (a NULL key matches
+// none) and the reservation.
+inline constexpr Statement kPayerGate{
+    // key, reservation, user
+    "SELECT k.fingerprint, k.outcome, r.id, r.user_id, r.concert_id, r.seat_number, r.price,"
+    " r.status, r.created_at, r.expires_at, r.extended FROM users u"
+    " LEFT JOIN idempotency_keys k ON k.user_id = u.id AND k.idempotency_key = ?"
+    " LEFT JOIN reservations r ON r.id = ?"
+    " WHERE u.id = ?"};
 inline constexpr Statement kInsertPayment{
     "INSERT INTO payments (id, reservation_id, user_id, amount, created_at)"
     " VALUES (?, ?, ?, ?, ?)"};

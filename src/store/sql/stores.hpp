@@ -21,10 +21,11 @@
 // The store interfaces written once, over a dialect: each adapter's Dialect
 // (sqlite/dialect.hpp, mysql/dialect.hpp) names its Connection and Query and holds what
 // that adapter does its own way:
-//   - the statements it writes otherwise: kLockUser, kLockUserByName (row locks),
-//     kQueueCounters, kFillGap, kMarkPresent (its upsert clause), and kTryHoldSeat,
-//     kCreditBalance, kDebitBalance (which return the new value where the dialect has
-//     UPDATE ... RETURNING);
+//   - the statements it writes otherwise: kLockUserByName, kHolderGate,
+//     kPayerGate (row locks), kQueueCounters, kFillGap, kMarkPresent (its upsert clause),
+//     kCreditBalance (which returns the new value where the dialect has UPDATE ...
+//     RETURNING) and kSellSeat, which also confirms the reservation where kSellConfirms
+//     (a multi-table UPDATE: two rows changed), else kSetReservationStatus does after it;
 //   - the names it gives unique keys in DuplicateKey: kUsernameKey, kQueueNumberKey,
 //     kLiveEntryKey (a user's one WAITING or ACTIVE entry);
 //   - updated_value(conn, update, read_back, bind_key): the value the conditional UPDATE
@@ -96,18 +97,19 @@ concerts::Concert read_concert(const Row& row) {
   return {.id = row.template id<ConcertId>(0), .name = row.text(1), .date = row.date(2)};
 }
 
-// Columns: id, user_id, concert_id, seat_number, price, status, created_at, expires_at.
+// Columns from `first` on: id, user_id, concert_id, seat_number, price, status, created_at,
+// expires_at, extended.
 template <class Row>
-reservations::Reservation read_reservation(const Row& row) {
-  return reservations::Reservation{.id = row.template id<ReservationId>(0),
-                                   .user = row.template id<UserId>(1),
-                                   .concert = row.template id<ConcertId>(2),
-                                   .seat_number = static_cast<std::int32_t>(row.int64(3)),
-                                   .price = row.won(4),
-                                   .status = reservation_status(row.text(5)),
-                                   .created_at = row.timestamp(6),
-                                   .expires_at = row.timestamp(7),
-                                   .extended = row.int64(8) != 0};
+reservations::Reservation read_reservation(const Row& row, int first = 0) {
+  return reservations::Reservation{.id = row.template id<ReservationId>(first),
+                                   .user = row.template id<UserId>(first + 1),
+                                   .concert = row.template id<ConcertId>(first + 2),
+                                   .seat_number = static_cast<std::int32_t>(row.int64(first + 3)),
+                                   .price = row.won(first + 4),
+                                   .status = reservation_status(row.text(first + 5)),
+                                   .created_at = row.timestamp(first + 6),
+                                   .expires_at = row.timestamp(first + 7),
+                                   .extended = row.int64(first + 8) != 0};
 }
 
 // Rows an UPDATE or DELETE changed (MariaDB: matched, CLIENT_FOUND_ROWS).
@@ -141,9 +143,6 @@ class SqlUserStore final : public users::UserStore {
   }
   [[nodiscard]] bool exists(UserId id) override {
     return conn_.query(kUserExists).bind(1, id).step();
-  }
-  [[nodiscard]] bool lock(UserId id) override {
-    return conn_.query(D::kLockUser).bind(1, id).step();
   }
   [[nodiscard]] std::optional<users::User> lock_by_username(std::string_view username) override {
     return user_by_name(D::kLockUserByName, username);
@@ -379,28 +378,34 @@ class SqlReservationStore final : public reservations::ReservationStore {
  public:
   explicit SqlReservationStore(typename D::Connection& conn) : conn_(conn) {}
 
-  [[nodiscard]] std::optional<Won> try_hold_seat(ConcertId concert, std::int32_t seat,
-                                                 ReservationId reservation, UserId user,
-                                                 Timestamp now, Timestamp expires_at) override {
-    auto hold = conn_.query(D::kTryHoldSeat);
-    hold.bind(1, user)
-        .bind(2, reservation)
-        .bind(3, expires_at)
-        .bind(4, concert)
-        .bind(5, seat)
-        .bind(6, now);
-    return D::updated_value(conn_, hold, kSeatPrice,
-                            [&](auto& key) { key.bind(1, concert).bind(2, seat); });
+  [[nodiscard]] std::optional<reservations::HoldGate> lock_holder(UserId user,
+                                                                  std::int64_t queue_number,
+                                                                  ConcertId concert,
+                                                                  std::int32_t seat,
+                                                                  Timestamp now) override {
+    auto row = conn_.query(D::kHolderGate);
+    row.bind(1, concert)
+        .bind(2, seat)
+        .bind(3, queue_number)
+        .bind(4, now)
+        .bind(5, now)
+        .bind(6, user);
+    if (!row.step()) return std::nullopt;
+    return reservations::HoldGate{
+        .entry_active = row.int64(0) != 0,
+        .live_holds = row.int64(1),
+        .seat_price = row.is_null(2) ? std::nullopt : std::optional(row.won(2))};
   }
-  [[nodiscard]] bool seat_exists(ConcertId concert, std::int32_t seat) override {
-    return conn_.query(kSeatExists).bind(1, concert).bind(2, seat).step();
-  }
-  [[nodiscard]] std::int64_t live_holds(UserId user, Timestamp now) override {
-    auto row = conn_.query(kLiveHolds);
-    row.bind(1, user).bind(2, now);
-    return row.step() ? row.int64(0) : 0;
-  }
-  void insert(const reservations::Reservation& r) override {
+  [[nodiscard]] bool hold(const reservations::Reservation& r, Timestamp now) override {
+    conn_.query(kTryHoldSeat)
+        .bind(1, r.user)
+        .bind(2, r.id)
+        .bind(3, r.expires_at)
+        .bind(4, r.concert)
+        .bind(5, r.seat_number)
+        .bind(6, now)
+        .run();
+    if (conn_.changes() != 1) return false;
     conn_.query(kInsertReservation)
         .bind(1, r.id)
         .bind(2, r.user)
@@ -412,6 +417,7 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(8, r.expires_at)
         .bind(9, std::int64_t{r.extended ? 1 : 0})
         .run();
+    return true;
   }
   [[nodiscard]] std::optional<reservations::Reservation> find(ReservationId id) override {
     auto row = conn_.query(kFindReservation);
@@ -433,7 +439,11 @@ class SqlReservationStore final : public reservations::ReservationStore {
     return change_held_seat(kReleaseSeat, r, now);
   }
   [[nodiscard]] bool sell_seat(const reservations::Reservation& r, Timestamp now) override {
-    return change_held_seat(kSellSeat, r, now);
+    if (!change_held_seat(D::kSellSeat, r, now, std::nullopt, D::kSellConfirms ? 2 : 1)) {
+      return false;
+    }
+    if (!D::kSellConfirms) set_status(r.id, reservations::ReservationStatus::kConfirmed);
+    return true;
   }
   [[nodiscard]] bool extend_hold(const reservations::Reservation& r, Timestamp now,
                                  Timestamp expires_at) override {
@@ -454,9 +464,11 @@ class SqlReservationStore final : public reservations::ReservationStore {
 
  private:
   // Runs `statement` (release, sell or extend) on the seat only while `r` holds it unexpired
-  // at `now`. `expires_at`: the value of the statement's first placeholder (the extension's).
+  // at `now`. `expires_at`: the value of the statement's first placeholder (the extension's);
+  // `rows`: the rows it changes when it runs.
   bool change_held_seat(const Statement& statement, const reservations::Reservation& r,
-                        Timestamp now, std::optional<Timestamp> expires_at = std::nullopt) {
+                        Timestamp now, std::optional<Timestamp> expires_at = std::nullopt,
+                        std::int64_t rows = 1) {
     auto change = conn_.query(statement);
     if (expires_at) change.bind(1, *expires_at);
     const int first = expires_at ? 2 : 1;
@@ -465,7 +477,7 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(first + 2, r.id)
         .bind(first + 3, now)
         .run();
-    return conn_.changes() == 1;
+    return conn_.changes() == rows;
   }
 
   typename D::Connection& conn_;
@@ -485,29 +497,28 @@ class SqlLedgerStore final : public payments::LedgerStore {
   [[nodiscard]] std::optional<Won> credit(UserId user, Won amount, Timestamp now) override {
     // The overflow guard in SQL (INT64_MAX - amount) is only sound for positive amounts.
     if (amount.value() <= 0) throw std::invalid_argument("store: a charge must be positive");
-    return change_balance(D::kCreditBalance, user, amount, "CHARGE", std::nullopt, now);
-  }
-  [[nodiscard]] std::optional<Won> debit(UserId user, Won amount, PaymentId payment,
-                                         Timestamp now) override {
-    if (amount.value() < 0) throw std::invalid_argument("store: a debit cannot be negative");
-    return change_balance(D::kDebitBalance, user, amount, "PAYMENT", payment, now);
-  }
-
- private:
-  // Runs `update` (bound amount, user, amount) and, when it changed the balance, writes
-  // the ledger row of `kind`. The new balance, or nullopt when the guard refused.
-  std::optional<Won> change_balance(const Statement& update, UserId user, Won amount,
-                                    std::string_view kind, std::optional<PaymentId> payment,
-                                    Timestamp now) {
-    auto change = conn_.query(update);
+    auto change = conn_.query(D::kCreditBalance);
     change.bind(1, amount).bind(2, user).bind(3, amount);
     const auto balance =
         D::updated_value(conn_, change, kBalance, [&](auto& key) { key.bind(1, user); });
-    if (!balance) return std::nullopt;
+    if (balance) record(user, "CHARGE", amount, std::nullopt, now);
+    return balance;
+  }
+  [[nodiscard]] bool debit(UserId user, Won amount, PaymentId payment, Timestamp now) override {
+    if (amount.value() < 0) throw std::invalid_argument("store: a debit cannot be negative");
+    conn_.query(kDebitBalance).bind(1, amount).bind(2, user).bind(3, amount).run();
+    if (conn_.changes() != 1) return false;
+    record(user, "PAYMENT", amount, payment, now);
+    return true;
+  }
+
+ private:
+  // The ledger row of a change of the balance.
+  void record(UserId user, std::string_view kind, Won amount, std::optional<PaymentId> payment,
+              Timestamp now) {
     auto row = conn_.query(kInsertLedgerRow);
     row.bind(1, user).bind(2, kind).bind(3, amount).bind(5, now);
     (payment ? row.bind(4, *payment) : row.bind_null(4)).run();
-    return balance;
   }
 
   typename D::Connection& conn_;
@@ -518,6 +529,19 @@ class SqlPaymentStore final : public payments::PaymentStore {
  public:
   explicit SqlPaymentStore(typename D::Connection& conn) : conn_(conn) {}
 
+  [[nodiscard]] std::optional<payments::PaymentGate> lock_payer(
+      UserId user, ReservationId reservation,
+      std::optional<std::string_view> idempotency_key) override {
+    auto row = conn_.query(D::kPayerGate);
+    (idempotency_key ? row.bind_bytes(1, *idempotency_key) : row.bind_null(1))
+        .bind(2, reservation)
+        .bind(3, user);
+    if (!row.step()) return std::nullopt;
+    payments::PaymentGate gate;
+    if (!row.is_null(0)) gate.recorded = {.fingerprint = row.text(0), .outcome = row.text(1)};
+    if (!row.is_null(2)) gate.reservation = detail::read_reservation(row, 2);
+    return gate;
+  }
   void insert(const payments::Payment& p) override {
     conn_.query(kInsertPayment)
         .bind(1, p.id)

@@ -23,18 +23,18 @@ struct Dialect {
   static constexpr std::string_view kQueueNumberKey = "queue_entries.number";
   static constexpr std::string_view kLiveEntryKey = "queue_entries.user_id";
 
-  static constexpr const Statement& kLockUser = sql::kUserExists;
   static constexpr const Statement& kLockUserByName = sql::kFindUserByName;
+  static constexpr const Statement& kHolderGate = sql::kHolderGate;
+  static constexpr const Statement& kPayerGate = sql::kPayerGate;
   static constexpr const Statement& kFillGap = sql::kFillGap;
   static constexpr const Statement& kQueueCounters = queries::kQueueCounters;
   static constexpr const Statement& kMarkPresent =
       joined<sql::kMarkPresent, queries::kKeepNewestSeen>;
-  static constexpr const Statement& kTryHoldSeat =
-      joined<sql::kTryHoldSeat, queries::kReturningPrice>;
   static constexpr const Statement& kCreditBalance =
       joined<sql::kCreditBalance, queries::kReturningBalance>;
-  static constexpr const Statement& kDebitBalance =
-      joined<sql::kDebitBalance, queries::kReturningBalance>;
+  // UPDATE changes one table: kSetReservationStatus confirms the reservation after it.
+  static constexpr const Statement& kSellSeat = sql::kSellSeat;
+  static constexpr bool kSellConfirms = false;
 
   // `update` carries a RETURNING clause: the row it yields is the one it changed.
   template <class BindKey>

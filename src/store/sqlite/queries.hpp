@@ -48,7 +48,6 @@ inline constexpr Statement kQueueCounters{
     "     COALESCE((SELECT MAX(number) FROM queue_entries), 0)),"
     " (SELECT change_seq FROM queue_state WHERE id = 1)"};
 // The value a conditional UPDATE left, from the row it changed (none: it changed none).
-inline constexpr std::string_view kReturningPrice = " RETURNING price";
 inline constexpr std::string_view kReturningBalance = " RETURNING balance";
 // After kMarkPresent: a number marked again keeps the newer of its two times.
 inline constexpr std::string_view kKeepNewestSeen =
