@@ -55,6 +55,12 @@ TEST_P(Audit, FindsEveryKindOfBrokenRow) {
   EXPECT_NE(passed.out.find("13 checks of contract §4"), std::string::npos) << passed.out;
   EXPECT_NE(passed.out.find("every invariant holds"), std::string::npos) << passed.out;
 
+  // No admission round from here on: one would fill the gap before c's entry below and
+  // pass it, and "an active entry admitted ahead of its turn" would heal under the audits.
+  ASSERT_TRUE(has_status(http.send(beast::http::verb::patch, "/api/v1/admin/queue",
+                                   R"({"paused":true})", "application/json", admin),
+                         200));
+
   // A row of every kind the audit looks for, written past the schema's own checks.
   {
     Db db(server.database(), Db::Access::kWrite);
