@@ -71,25 +71,24 @@ std::optional<ServerCounters> SqlDatabase::server_counters() {
 #ifdef CONCERTD_WITH_MYSQL
   static constexpr store::Statement kGlobalStatus{
       "SELECT VARIABLE_NAME, VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
-      " WHERE VARIABLE_NAME IN ('QUESTIONS', 'COM_STMT_PREPARE', 'COM_BEGIN', 'COM_COMMIT',"
-      " 'COM_ROLLBACK')"};
+      " WHERE VARIABLE_NAME IN ('QUESTIONS', 'COM_STMT_PREPARE', 'COM_COMMIT', 'COM_SELECT',"
+      " 'COM_INSERT', 'COM_INSERT_SELECT', 'COM_UPDATE', 'COM_UPDATE_MULTI', 'COM_DELETE',"
+      " 'COM_DELETE_MULTI', 'COM_REPLACE', 'COM_SET_OPTION')"};
   if (auto* conn = std::get_if<std::unique_ptr<store::mysql::Connection>>(&conn_)) {
-    std::int64_t questions = 0, prepares = 0, control = 0, commits = 0;
+    ServerCounters counters;
     auto rows = (*conn)->query(kGlobalStatus);
     while (rows.step()) {
       const auto name = rows.text(0);
       const std::int64_t value = std::stoll(rows.text(1));
-      if (name == "QUESTIONS") {
-        questions = value;
-      } else if (name == "COM_STMT_PREPARE") {
-        prepares = value;
+      if (name == "QUESTIONS" || name == "COM_STMT_PREPARE") {
+        counters.round_trips += value;
+      } else if (name == "COM_COMMIT") {
+        counters.commits = value;
       } else {
-        control += value;
-        if (name == "COM_COMMIT") commits = value;
+        counters.statements += value;
       }
     }
-    return ServerCounters{
-        .statements = questions - control, .commits = commits, .round_trips = questions + prepares};
+    return counters;
   }
 #endif
   return std::nullopt;

@@ -16,8 +16,13 @@ namespace concertd::bench {
 
 // What a MariaDB server counted of the work its clients sent (SHOW GLOBAL STATUS): every
 // client's, so between two readings, everything that ran against the server meanwhile.
+// A compound statement (BEGIN NOT ATOMIC … END: concertd's deferred writes and their
+// COMMIT) is one request but runs several statements, so the two are counted apart:
+// requests from Questions, which counts the block once, statements from the Com_*
+// counter of each kind, which count every statement also inside a block.
 struct ServerCounters {
-  std::int64_t statements = 0;   // Questions less transaction control (BEGIN, COMMIT, ROLLBACK)
+  // SELECT, INSERT, UPDATE, DELETE, REPLACE and SET run, in blocks or not (Com_*)
+  std::int64_t statements = 0;
   std::int64_t commits = 0;      // COMMIT statements (concertd never commits by autocommit)
   std::int64_t round_trips = 0;  // Questions and prepares: each a request and its answer
   friend ServerCounters operator-(const ServerCounters& a, const ServerCounters& b) {

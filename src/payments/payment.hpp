@@ -28,9 +28,11 @@ class LedgerStore {
   [[nodiscard]] virtual std::optional<Won> balance(UserId user) = 0;
   // Adds a CHARGE. Returns the new balance, or nullopt if it would exceed INT64_MAX.
   [[nodiscard]] virtual std::optional<Won> credit(UserId user, Won amount, Timestamp now) = 0;
-  // Records a PAYMENT debit only when the balance covers it (the write's own guard, not a
-  // value read before); true when it did.
-  [[nodiscard]] virtual bool debit(UserId user, Won amount, PaymentId payment, Timestamp now) = 0;
+  // Records a PAYMENT debit, after a gate (PaymentStore::lock_payer) that read under the
+  // user's row lock a balance that covers it. A determined write (store/sql/write.hpp): the
+  // write keeps its own guard (balance >= amount), and when the guard fails the transaction
+  // commits nothing and throws LostRace.
+  virtual void debit(UserId user, Won amount, PaymentId payment, Timestamp now) = 0;
 };
 
 // A finished request remembered under its Idempotency-Key.
@@ -43,6 +45,7 @@ struct IdempotencyRecord {
 struct PaymentGate {
   std::optional<IdempotencyRecord> recorded;  // under the request's key
   std::optional<reservations::Reservation> reservation;
+  Won balance{0};  // the user's
 };
 
 class PaymentStore {
@@ -50,8 +53,8 @@ class PaymentStore {
   virtual ~PaymentStore() = default;
   // Locks the user's row (serializing the user's holds and payments) and the reservation's
   // until the transaction ends, and reads in the same statement the record under
-  // `idempotency_key` (none without a key) and reservation `reservation` (whoever owns
-  // it). nullopt when the user does not exist.
+  // `idempotency_key` (none without a key), reservation `reservation` (whoever owns it) and
+  // the user's balance. nullopt when the user does not exist.
   [[nodiscard]] virtual std::optional<PaymentGate> lock_payer(
       UserId user, ReservationId reservation, std::optional<std::string_view> idempotency_key) = 0;
   virtual void insert(const Payment& payment) = 0;

@@ -38,16 +38,16 @@ Result<PaymentId> PaymentService::pay(UserId user, ReservationId reservation_id,
     if (auto payable = check_payable(*reservation, user, amount, now); !payable) {
       return payable.error();
     }
-    // Each step is a conditional write; any failure returns an error, which rolls
-    // back this request's savepoint, so a failed payment changes nothing.
-    if (!tx.reservations.sell_seat(*reservation, now)) {
-      return make_error(Errc::kHoldExpired, "the hold ended before payment");
-    }
-    const Payment payment{PaymentId::random(), reservation_id, user, reservation->price, now};
-    price = payment.amount;
-    if (!tx.ledger.debit(user, payment.amount, payment.id, now)) {
+    if (gate->balance < reservation->price) {
       return make_error(Errc::kInsufficientBalance, "the balance does not cover the price");
     }
+    // Decided: the gate locked the user and the reservation, whose seat changes only with
+    // it, so every write below applies (a conditional one that does not throws LostRace,
+    // and the transaction commits nothing).
+    const Payment payment{PaymentId::random(), reservation_id, user, reservation->price, now};
+    price = payment.amount;
+    tx.reservations.sell_seat(*reservation, now);
+    tx.ledger.debit(user, payment.amount, payment.id, now);
     tx.payments.insert(payment);
     tx.queue.expire_active_of(user);
     if (idempotency_key) {

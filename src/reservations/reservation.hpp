@@ -74,7 +74,14 @@ struct HoldGate {
   bool entry_active = false;      // the queue entry is the user's, ACTIVE and unexpired
   std::int64_t live_holds = 0;    // seats the user holds under holds that have not lapsed
   std::optional<Won> seat_price;  // nullopt: no such seat
+  bool seat_sold = false;
+  std::optional<Timestamp> seat_held_until;  // the seat is HELD, its hold lapsing then
 };
+
+// Whether the gate's seat may be held at `now`: not sold, and free or its hold lapsed.
+[[nodiscard]] inline bool seat_free(const HoldGate& gate, Timestamp now) {
+  return !gate.seat_sold && (!gate.seat_held_until || *gate.seat_held_until <= now);
+}
 
 class ReservationStore {
  public:
@@ -82,24 +89,27 @@ class ReservationStore {
   // Locks the user's row until the transaction ends, which serializes the user's holds
   // and payments, and reads in the same statement whether queue entry `queue_number` is
   // the user's and ACTIVE at `now`, the user's live holds (HELD reservations unexpired at
-  // `now`: a seat and its reservation change together in every use case), and the price of
-  // seat `seat` of `concert` (locked too). nullopt when the user does not exist.
+  // `now`: a seat and its reservation change together in every use case), and the price and
+  // state of seat `seat` of `concert` (locked too). nullopt when the user does not exist.
   [[nodiscard]] virtual std::optional<HoldGate> lock_holder(UserId user, std::int64_t queue_number,
                                                             ConcertId concert, std::int32_t seat,
                                                             Timestamp now) = 0;
-  // The hold itself: one conditional write that takes the seat of `reservation` only when
-  // it is FREE or its hold lapsed (hold_expires_at <= now), then `reservation` inserted.
-  // True when this call took the seat; false when it did not (taken, or no such seat),
-  // having written nothing.
-  [[nodiscard]] virtual bool hold(const Reservation& reservation, Timestamp now) = 0;
+  // The hold itself, after lock_holder in the same transaction found the seat free at
+  // `now`: one conditional write that takes the seat of `reservation` only when it is FREE
+  // or its hold lapsed (hold_expires_at <= now), then `reservation` inserted. A determined
+  // write (see store/sql/write.hpp): it may reach the database only with the commit, and
+  // when it does not take the seat the transaction commits nothing and throws LostRace.
+  virtual void hold(const Reservation& reservation, Timestamp now) = 0;
   [[nodiscard]] virtual std::optional<Reservation> find(ReservationId id) = 0;
   // The user's reservations, newest (created_at) first, at most `limit`, with their stored
   // statuses (a lapsed hold may still read HELD: see effective_status).
   [[nodiscard]] virtual std::vector<ReservationListing> of_user(UserId user, std::size_t limit) = 0;
   // Conditional: only while the seat is HELD by `reservation` and unexpired at `now`.
   [[nodiscard]] virtual bool release_seat(const Reservation& reservation, Timestamp now) = 0;
-  // The same condition; the seat SOLD and the reservation CONFIRMED, or nothing written.
-  [[nodiscard]] virtual bool sell_seat(const Reservation& reservation, Timestamp now) = 0;
+  // The same condition, after a gate that read `reservation` HELD and unexpired at `now`
+  // under its row lock: the seat SOLD and the reservation CONFIRMED. A determined write, as
+  // hold(): when the condition does not hold, the transaction commits nothing (LostRace).
+  virtual void sell_seat(const Reservation& reservation, Timestamp now) = 0;
   // Moves a live hold's expiry (the seat's and the reservation's) to `expires_at`, once:
   // only while the seat is HELD by `reservation` unexpired at `now` and the reservation
   // is HELD and not yet extended. True when this call extended it.

@@ -62,7 +62,7 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
   auto held = store::write(db_, [&](store::Tx& tx) -> Result<Reservation> {
     // Serializes this user's holds, so that two at once cannot both pass the limit; the
     // entry, the live holds and the seat are read with the lock, after any earlier hold
-    // of the user committed.
+    // of the user committed, and stay locked until the commit.
     const auto gate = tx.reservations.lock_holder(user, queue_number, concert, seat, now);
     if (!gate) return make_error(Errc::kUserNotFound, "no such user");
     if (!gate->entry_active) {
@@ -72,10 +72,12 @@ Result<Reservation> ReservationService::hold(UserId user, std::int64_t queue_num
       return make_error(Errc::kHoldLimit, "you already hold the most unpaid seats allowed (4)");
     }
     if (!gate->seat_price) return make_error(Errc::kSeatNotFound, "no such seat");
-    reservation.price = *gate->seat_price;
-    if (!tx.reservations.hold(reservation, now)) {
+    if (!seat_free(*gate, now)) {
       return make_error(Errc::kSeatUnavailable, "the seat is sold or held by someone else");
     }
+    // The gate locked the seat: its write now takes it (else it throws LostRace).
+    reservation.price = *gate->seat_price;
+    tx.reservations.hold(reservation, now);
     return reservation;
   });
   if (held) {

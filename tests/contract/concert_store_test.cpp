@@ -47,7 +47,7 @@ TEST_P(ConcertStore, HeldAndSoldSeatsAreUnavailableUntilAHoldLapses) {
   ASSERT_TRUE(hold(concert, 1, user, kT0, 5min));
   const auto sold = hold(concert, 2, user, kT0, 5min);
   ASSERT_TRUE(sold);
-  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+  ASSERT_TRUE(applies([&](store::Tx& tx) { tx.reservations.sell_seat(*sold, kT0); }));
 
   EXPECT_EQ(seat_available(concert, 1, kT0 + 5min - 1ms), false);
   EXPECT_EQ(seat_available(concert, 2, kT0 + 5min - 1ms), false);
@@ -68,7 +68,7 @@ TEST_P(ConcertStore, NextHoldLapseIsTheFirstLiveHoldToLapse) {
   ASSERT_TRUE(hold(concert, 2, user, kT0, 2min));
   const auto sold = hold(concert, 3, user, kT0, 1min);
   ASSERT_TRUE(sold);
-  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+  ASSERT_TRUE(applies([&](store::Tx& tx) { tx.reservations.sell_seat(*sold, kT0); }));
   ASSERT_TRUE(hold(other, 1, user, kT0, 1min));
 
   EXPECT_EQ(next(concert, kT0), kT0 + 2min);  // not the sold seat's, nor the other concert's
@@ -106,7 +106,7 @@ TEST_P(ConcertStore, UpcomingCountsAvailableSeats) {
   ASSERT_TRUE(hold(busy, 2, user, kT0, 10min));
   const auto sold = hold(busy, 3, user, kT0, 10min);
   ASSERT_TRUE(sold);
-  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.reservations.sell_seat(*sold, kT0); }));
+  ASSERT_TRUE(applies([&](store::Tx& tx) { tx.reservations.sell_seat(*sold, kT0); }));
 
   const auto counts = [&](Timestamp now) {
     const auto upcoming = query([&](store::Tx& tx) {
@@ -125,14 +125,14 @@ TEST_P(ConcertStore, UpcomingCountsAvailableSeats) {
 TEST_P(ConcertStore, SalesCountSeatsSoldHeldHoldsAndRevenueOrderedByDate) {
   // A sold seat, as the payment use case leaves it: SOLD, CONFIRMED and paid in full.
   const auto sell = [&](const reservations::Reservation& held, Timestamp now) {
-    return commit([&](store::Tx& tx) {
+    return applies([&](store::Tx& tx) {
       tx.reservations.set_status(held.id, reservations::ReservationStatus::kConfirmed);
       tx.payments.insert({.id = PaymentId::random(),
                           .reservation = held.id,
                           .user = held.user,
                           .amount = held.price,
                           .created_at = now});
-      return tx.reservations.sell_seat(held, now);
+      tx.reservations.sell_seat(held, now);
     });
   };
   const auto user = add_user();

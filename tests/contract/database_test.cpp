@@ -31,14 +31,50 @@ TEST_P(DatabaseTransactions, WriteSeesItsOwnEarlierWrites) {
   }));
 }
 
+// Determined writes (store/sql/write.hpp), which MariaDB sends with the COMMIT: a read
+// after them in their transaction sees them (they are sent before it).
+TEST_P(DatabaseTransactions, DeterminedWritesAreSeenByLaterReadsOfTheirTransaction) {
+  const auto user = add_user();
+  const auto concert = add_concert(2);
+  const auto r = held_reservation(concert, 1, user, ReservationId::random(), kT0, kT0 + 5min);
+  EXPECT_TRUE(applies([&](store::Tx& tx) {
+    tx.reservations.hold(r, kT0);
+    EXPECT_TRUE(tx.reservations.find(r.id));
+  }));
+  EXPECT_TRUE(query([&](store::Tx& tx) { return tx.reservations.find(r.id); }));
+  EXPECT_EQ(seat_available(concert, 1, kT0 + 1s), false);
+}
+
+// One that changes other than its rows (here the second hold of a seat the first took)
+// keeps the whole transaction from committing: the writes before it, deferred or not.
+TEST_P(DatabaseTransactions, AFailedDeterminedWriteCommitsNothingOfItsTransaction) {
+  const auto alice = add_user();
+  const auto bob = add_user();
+  const auto concert = add_concert(2);
+  const auto first = held_reservation(concert, 1, alice, ReservationId::random(), kT0, kT0 + 5min);
+  const auto second = held_reservation(concert, 1, bob, ReservationId::random(), kT0, kT0 + 5min);
+  EXPECT_FALSE(applies([&](store::Tx& tx) {
+    tx.settings.put("k", "v");
+    tx.reservations.hold(first, kT0);
+    tx.reservations.hold(second, kT0);
+  }));
+  query([&](store::Tx& tx) {
+    EXPECT_FALSE(tx.settings.get("k"));
+    EXPECT_FALSE(tx.reservations.find(first.id));
+    EXPECT_FALSE(tx.reservations.find(second.id));
+    return true;
+  });
+  EXPECT_EQ(seat_available(concert, 1, kT0), true);
+  EXPECT_EQ(live_holds(alice, kT0), 0);
+}
+
 TEST_P(DatabaseTransactions, WorkReturningFalseLeavesNothing) {
   const auto user = make_user("alice");
   const auto concert = add_concert(1);
   const auto reservation = ReservationId::random();
   db().write([&](store::Tx& tx) {
     EXPECT_TRUE(tx.users.insert(user));
-    EXPECT_TRUE(tx.reservations.hold(
-        held_reservation(concert, 1, user.id, reservation, kT0, kT0 + 5min), kT0));
+    tx.reservations.hold(held_reservation(concert, 1, user.id, reservation, kT0, kT0 + 5min), kT0);
     EXPECT_EQ(tx.settings.put_if_absent("k", "v"), "v");
     return false;
   });
@@ -147,14 +183,20 @@ TEST_P(DatabaseTransactions, ConcurrentReadsSeeConsistentSnapshots) {
         for (int n = 0; n < 25; ++n) {
           const bool to_bob = (n + w) % 2 == 0;
           // Alice's row first either way: one lock order, as in the services (no cycle a
-          // store with row locks must break), since what is tested is what readers see.
+          // store with row locks must break), since what is tested is what readers see. A
+          // debit is made only when the balance read covers it, as a payment's gate decides.
+          const auto covers = [&](store::Tx& tx, UserId user) {
+            return tx.ledger.balance(user) >= Won{10};
+          };
           db().write([&](store::Tx& tx) {
             if (to_bob) {
-              if (!tx.ledger.debit(alice, Won{10}, PaymentId::random(), kT0)) return false;
+              if (!covers(tx, alice)) return false;
+              tx.ledger.debit(alice, Won{10}, PaymentId::random(), kT0);
               return tx.ledger.credit(bob, Won{10}, kT0).has_value();
             }
-            if (!tx.ledger.credit(alice, Won{10}, kT0)) return false;
-            return tx.ledger.debit(bob, Won{10}, PaymentId::random(), kT0);
+            if (!tx.ledger.credit(alice, Won{10}, kT0) || !covers(tx, bob)) return false;
+            tx.ledger.debit(bob, Won{10}, PaymentId::random(), kT0);
+            return true;
           });
         }
       });

@@ -50,39 +50,39 @@ TEST_P(LedgerStore, CreditOfUnknownUserFails) {
 TEST_P(LedgerStore, DebitWithinTheBalanceSucceedsDownToZero) {
   const auto user = add_user();
   ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.ledger.credit(user, Won{5000}, kT0); }));
-  EXPECT_TRUE(commit(
-      [&](store::Tx& tx) { return tx.ledger.debit(user, Won{2000}, PaymentId::random(), kT0); }));
+  EXPECT_TRUE(
+      applies([&](store::Tx& tx) { tx.ledger.debit(user, Won{2000}, PaymentId::random(), kT0); }));
   EXPECT_EQ(query([&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{3000});
-  EXPECT_TRUE(commit(
-      [&](store::Tx& tx) { return tx.ledger.debit(user, Won{3000}, PaymentId::random(), kT0); }));
+  EXPECT_TRUE(
+      applies([&](store::Tx& tx) { tx.ledger.debit(user, Won{3000}, PaymentId::random(), kT0); }));
   EXPECT_EQ(query([&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{0});
 }
 
 TEST_P(LedgerStore, DebitOfZeroIsRecordedForAFreeSeat) {
   const auto user = add_user();
-  EXPECT_TRUE(commit(
-      [&](store::Tx& tx) { return tx.ledger.debit(user, Won{0}, PaymentId::random(), kT0); }));
+  EXPECT_TRUE(
+      applies([&](store::Tx& tx) { tx.ledger.debit(user, Won{0}, PaymentId::random(), kT0); }));
 }
 
 TEST_P(LedgerStore, DebitBeyondTheBalanceFailsAndChangesNothing) {
   const auto user = add_user();
   ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.ledger.credit(user, Won{1999}, kT0); }));
-  // The guard refuses and the debit writes nothing; the transaction goes on.
-  EXPECT_TRUE(commit([&](store::Tx& tx) {
-    return !tx.ledger.debit(user, Won{2000}, PaymentId::random(), kT0) &&
-           tx.ledger.credit(user, Won{1}, kT0).has_value();
+  // The guard refuses: the transaction commits nothing, the credit before the debit neither.
+  EXPECT_FALSE(applies([&](store::Tx& tx) {
+    ASSERT_TRUE(tx.ledger.credit(user, Won{1}, kT0));
+    tx.ledger.debit(user, Won{2001}, PaymentId::random(), kT0);
   }));
-  EXPECT_EQ(query([&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{2000});
+  EXPECT_EQ(query([&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{1999});
+  ASSERT_TRUE(commit([&](store::Tx& tx) { return tx.ledger.credit(user, Won{1}, kT0); }));
   // The balance covers exactly the price now.
-  EXPECT_TRUE(commit(
-      [&](store::Tx& tx) { return tx.ledger.debit(user, Won{2000}, PaymentId::random(), kT0); }));
+  EXPECT_TRUE(
+      applies([&](store::Tx& tx) { tx.ledger.debit(user, Won{2000}, PaymentId::random(), kT0); }));
   EXPECT_EQ(query([&](store::Tx& tx) { return tx.ledger.balance(user); }), Won{0});
 }
 
 TEST_P(LedgerStore, DebitOfUnknownUserFails) {
-  EXPECT_FALSE(commit([&](store::Tx& tx) {
-    return tx.ledger.debit(UserId::random(), Won{0}, PaymentId::random(), kT0);
-  }));
+  EXPECT_FALSE(applies(
+      [&](store::Tx& tx) { tx.ledger.debit(UserId::random(), Won{0}, PaymentId::random(), kT0); }));
 }
 
 TEST_P(LedgerStore, ConcurrentCreditsAllCount) {

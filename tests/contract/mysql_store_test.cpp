@@ -20,6 +20,7 @@
 #include "contract/store_contract.hpp"
 #include "store/audit.hpp"
 #include "store/migration.hpp"
+#include "store/mysql/batch.hpp"
 #include "store/mysql/mysql_database.hpp"
 #include "store/mysql/url.hpp"
 
@@ -359,6 +360,72 @@ TEST_F(MysqlDatabaseTest, DeadlockedWritesAreRunAgainAndBothCommit) {
   EXPECT_GE(runs.load(), 3);
   EXPECT_EQ(balance(*db, alice), Won{2});
   EXPECT_EQ(balance(*db, bob), Won{2});
+}
+
+// The cycle closes inside the deferred writes that go with the COMMIT (one round trip):
+// the victim's batch fails before its COMMIT, so nothing of it is kept, and it runs again.
+TEST_F(MysqlDatabaseTest, DeadlockedDeferredWritesAreRunAgainAndBothCommitOnce) {
+  auto db = open();
+  const auto alice = add_user(*db, "alice");
+  const auto bob = add_user(*db, "bob");
+  ASSERT_TRUE(store::write(*db, [&](store::Tx& tx) {
+    return tx.ledger.credit(alice, Won{100}, kT0) && tx.ledger.credit(bob, Won{100}, kT0);
+  }));
+  std::barrier both(2);
+  std::atomic<int> runs = 0;
+  const auto deadlocks = metrics::registry().retries_deadlock.value();
+  // Each credits its first user (a row lock now), waits for the other, then debits the
+  // other's row, deferred to the commit: the two batches wait for each other's row.
+  const auto transfer = [&](UserId first, UserId second) {
+    bool first_run = true;
+    db->write([&](store::Tx& tx) {
+      ++runs;
+      if (!tx.ledger.credit(first, Won{1}, kT0)) return false;
+      if (first_run) {
+        first_run = false;
+        both.arrive_and_wait();
+      }
+      tx.ledger.debit(second, Won{10}, PaymentId::random(), kT0);
+      return true;
+    });
+  };
+  {
+    std::jthread one([&] { transfer(alice, bob); });
+    std::jthread two([&] { transfer(bob, alice); });
+  }
+  EXPECT_GE(runs.load(), 3);
+  EXPECT_GT(metrics::registry().retries_deadlock.value(), deadlocks);
+  EXPECT_EQ(balance(*db, alice), Won{91});
+  EXPECT_EQ(balance(*db, bob), Won{91});
+  auto& raw = database().admin();
+  const auto db_name = database().name();
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM " + db_name + ".ledger WHERE kind = 'PAYMENT'"), 2);
+}
+
+// Values in a deferred write are inlined as literals: whatever bytes a key holds (quotes,
+// backslashes, a NUL, a `?`, invalid UTF-8), they are stored and found as they were.
+TEST_F(MysqlDatabaseTest, DeferredWritesStoreAnyBytesAsTheyAre) {
+  auto db = open();
+  const auto user = add_user(*db, "alice");
+  const std::string key = std::string("k'); DROP TABLE users; -- \\' ?") + '\0' + "\xff" + "end";
+  db->write([&](store::Tx& tx) {
+    tx.idempotency.insert(user, key, {.fingerprint = "f'?", .outcome = "o\\"}, kT0);
+    return true;
+  });
+  const auto found =
+      store::read(*db, [&](store::Tx& tx) { return tx.idempotency.find(user, key); });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->fingerprint, "f'?");
+  EXPECT_EQ(found->outcome, "o\\");
+  EXPECT_TRUE(balance(*db, user));
+}
+
+TEST(MysqlBatch, InlinesIntegersAndHexLiteralsOutsideQuotes) {
+  EXPECT_EQ(store::mysql::hex_literal(std::string("a'\0", 3)), "X'612700'");
+  EXPECT_EQ(store::mysql::inline_values("UPDATE t SET a = ?, b = '?' WHERE c = ?", {"1", "X'00'"}),
+            "UPDATE t SET a = 1, b = '?' WHERE c = X'00'");
+  EXPECT_THROW((void)store::mysql::inline_values("SELECT ?", {}), std::logic_error);
+  EXPECT_THROW((void)store::mysql::inline_values("SELECT 1", {"1"}), std::logic_error);
 }
 
 // The cycle closes inside a locking read that returns rows (the hold's gate): the victim's

@@ -7,6 +7,7 @@
 #include "contract/store_contract.hpp"
 #include "fakes/temp_dir.hpp"
 #include "store/audit.hpp"
+#include "store/errors.hpp"
 #include "store/migration.hpp"
 #include "store/sqlite/sqlite_database.hpp"
 
@@ -137,12 +138,15 @@ TEST(SqliteDatabase, LedgerRowsAddUpToTheBalance) {
     }));
     ASSERT_TRUE(
         store::write(*db, [&](store::Tx& tx) { return tx.ledger.credit(user, Won{5000}, kT0); }));
-    ASSERT_TRUE(store::write(*db, [&](store::Tx& tx) {
-      return tx.ledger.debit(user, Won{1200}, PaymentId::random(), kT0);
-    }));
-    ASSERT_FALSE(store::write(*db, [&](store::Tx& tx) {
-      return tx.ledger.debit(user, Won{9000}, PaymentId::random(), kT0);
-    }));
+    db->write([&](store::Tx& tx) {
+      tx.ledger.debit(user, Won{1200}, PaymentId::random(), kT0);
+      return true;
+    });
+    EXPECT_THROW(db->write([&](store::Tx& tx) {
+      tx.ledger.debit(user, Won{9000}, PaymentId::random(), kT0);
+      return true;
+    }),
+                 store::LostRace);
   }
   RawSqlite raw(path);
   EXPECT_EQ(raw.scalar("SELECT balance FROM users"), 3800);

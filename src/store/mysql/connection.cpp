@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include "common/error.hpp"
 #include "store/errors.hpp"
 #include "store/mysql/queries.hpp"
+#include "store/sql/write.hpp"
 
 namespace concertd::store::mysql {
 
@@ -419,7 +421,8 @@ Connection::Connection(const Endpoint& endpoint, const Timeouts& timeouts,
   // counters), for as long as TCP takes to notice, hours, and every node would wait on
   // them. MariaDB ends a transaction idle for longer than the client would wait for an
   // answer itself. MySQL has no such setting.
-  if (std::string_view(mysql_get_server_info(h)).find("MariaDB") != std::string_view::npos) {
+  mariadb_ = std::string_view(mysql_get_server_info(h)).find("MariaDB") != std::string_view::npos;
+  if (mariadb_) {
     query(queries::kSetIdleTransactionTimeout).bind(1, std::int64_t{read_timeout}).run();
   }
 }
@@ -437,6 +440,7 @@ void Connection::throw_if_aborted() const {
 
 Query Connection::query(const Statement& statement) {
   throw_if_aborted();
+  if (!batch_.empty()) send_batch(false);
   auto& cached = cache_[&statement];
   if (!cached) cached = prepare(statement.sql);
   return Query(*this, *cached);
@@ -444,6 +448,7 @@ Query Connection::query(const Statement& statement) {
 
 void Connection::run_once(std::string_view sql, const std::function<void(Query&)>& use) {
   throw_if_aborted();
+  if (!batch_.empty()) send_batch(false);
   const auto prepared = prepare(sql);
   Query query(*this, *prepared);
   use(query);
@@ -490,6 +495,41 @@ void Connection::exec(std::string_view sql) {
 void Connection::begin_transaction() noexcept {
   aborted_by_ = 0;
   calls_ = 0;
+  batch_.clear();
+}
+
+BatchWrite Connection::defer(const Statement& statement, std::int64_t rows) {
+  throw_if_aborted();
+  return BatchWrite(batch_, statement, rows);
+}
+
+void Connection::commit() {
+  if (batch_.empty()) {
+    exec(queries::kCommit);
+  } else {
+    send_batch(true);
+  }
+}
+
+void Connection::send_batch(bool commit) {
+  const Batch batch = std::exchange(batch_, Batch{});
+  try {
+    if (mariadb_) {
+      exec(batch.compound(commit));
+      return;
+    }
+    for (const auto& write : batch.writes()) {
+      exec(write.sql);
+      const auto rows = static_cast<std::int64_t>(mysql_affected_rows(conn_.get()));
+      if (write.rows != sql::kAnyRows && rows != write.rows) throw sql::unexpected_rows();
+    }
+    if (commit) exec(queries::kCommit);
+  } catch (const MysqlError& e) {
+    if (e.code() == kErSignal) throw sql::unexpected_rows();
+    throw;
+  } catch (const DuplicateKey&) {
+    throw LostRace("a deferred insert met a row another transaction inserted first");
+  }
 }
 
 void Connection::fail(st_mysql_stmt* stmt) {

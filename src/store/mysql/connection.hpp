@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/mysql/batch.hpp"
 #include "store/mysql/url.hpp"
 #include "store/sql/typed_query.hpp"
 #include "store/statement.hpp"
@@ -137,6 +138,14 @@ class Connection final {
   // transaction control, session setup and migration DDL, which take no values.
   void exec(std::string_view sql);
   void exec(const Statement& statement) { exec(statement.sql); }
+  // A determined write (store/sql/write.hpp) of the open transaction, kept until commit()
+  // or the next query() sends it: `rows` is how many rows it must change (sql::kAnyRows).
+  [[nodiscard]] BatchWrite defer(const Statement& statement, std::int64_t rows);
+  // Ends the open transaction: COMMIT, with the deferred writes before it in the same round
+  // trip. A deferred write that changes other than its rows, or that breaks a unique key
+  // (another transaction inserted the row, which no gate can lock before it exists),
+  // throws LostRace and nothing is committed; other errors throw as query() does.
+  void commit();
   // Rows matched by the last INSERT, UPDATE or DELETE run through query().
   [[nodiscard]] std::int64_t changes() const noexcept { return changes_; }
   // The AUTO_INCREMENT value the last INSERT run through query() generated (0: none). It
@@ -149,7 +158,7 @@ class Connection final {
   // ends it. After a deadlock the server has rolled back the whole transaction (after a
   // lock wait timeout, the statement): until the next begin_transaction(), every statement
   // throws that error again, so that nothing runs outside the transaction the work
-  // believes it is in.
+  // believes it is in. Deferred writes of a transaction that rolled back are dropped.
   void begin_transaction() noexcept;
   // Calls to the server (prepares, executions, text statements) since begin_transaction(),
   // the one that failed included.
@@ -167,12 +176,17 @@ class Connection final {
   [[nodiscard]] std::unique_ptr<Prepared> prepare(std::string_view sql);
   // Until the next begin_transaction(), after a deadlock or lock wait timeout.
   void throw_if_aborted() const;
+  // Sends the deferred writes, then COMMIT when `commit`: on MariaDB as one compound
+  // statement, elsewhere (MySQL has none) one text statement each, rows checked here.
+  void send_batch(bool commit);
 
   std::unordered_map<const Statement*, std::unique_ptr<Prepared>> cache_;
   std::int64_t changes_ = 0;
   std::int64_t insert_id_ = 0;
   std::size_t calls_ = 0;
   bool broken_ = false;
+  bool mariadb_ = false;  // has compound statements (BEGIN NOT ATOMIC)
+  Batch batch_;
   unsigned aborted_by_ = 0;  // the deadlock or lock wait timeout that ended the transaction
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -16,7 +17,7 @@ namespace concertd::store::mysql {
 // are taken with FOR UPDATE, a join may hold a queue number the admitter wants to close,
 // a sale changes the seat and the reservation in one multi-table UPDATE, and an UPDATE
 // returns no values (neither MariaDB nor MySQL has UPDATE ... RETURNING), so they are
-// read back from the row it locked.
+// read back from the row it locked; determined writes wait for the COMMIT and go with it.
 struct Dialect {
   using Connection = mysql::Connection;
   using Query = mysql::Query;
@@ -50,6 +51,12 @@ struct Dialect {
     bind_key(row);
     if (!row.step()) throw StoreCorrupt("mysql: the updated row vanished");
     return row.won(0);
+  }
+
+  // A determined write (store/sql/write.hpp), deferred: it reaches the server with the
+  // transaction's COMMIT, in the same round trip (Connection::commit).
+  static BatchWrite write(Connection& conn, const Statement& statement, std::int64_t rows) {
+    return conn.defer(statement, rows);
   }
 
   // kFillGap waits for no lock: a join that took the number and has not committed holds

@@ -353,7 +353,7 @@ void MysqlDatabase::write(const std::function<bool(Tx&)>& work) {
               code, "mysql: the transaction was rolled back (error " + std::to_string(code) + ")");
         }
         try {
-          conn.exec(q::kCommit);
+          conn.commit();  // with the work's deferred writes
         } catch (const StoreUnavailable& e) {
           // Lost during COMMIT: committed or not, nobody here can tell (see the header).
           if (conn.broken() && !lease.stale()) {

@@ -171,7 +171,8 @@ inline constexpr Statement kConcertSales{
 // The dialect may name the index of the join on reservations between the two halves.
 inline constexpr std::string_view kHolderGateHead =
     // concert, seat, number, now, now, user
-    "SELECT COUNT(DISTINCT q.number), COUNT(r.id), MAX(t.price) FROM users u"
+    "SELECT COUNT(DISTINCT q.number), COUNT(r.id), MAX(t.price), MAX(t.state),"
+    " MAX(t.hold_expires_at) FROM users u"
     " LEFT JOIN seats t ON t.concert_id = ? AND t.seat_number = ?"
     " LEFT JOIN queue_entries q ON q.number = ? AND q.user_id = u.id AND q.status = 'ACTIVE'"
     "  AND q.expires_at > ?"
@@ -179,8 +180,9 @@ inline constexpr std::string_view kHolderGateHead =
 inline constexpr std::string_view kHolderGateTail =
     " ON r.user_id = u.id AND r.status = 'HELD' AND r.expires_at > ? WHERE u.id = ? GROUP BY u.id";
 inline constexpr Statement kHolderGate = joined<kHolderGateHead, kHolderGateTail>;
-// The hold is one conditional UPDATE: the row lock of the write settles races, and no
-// value read earlier decides it. The reservation is inserted after it.
+// The hold is one conditional UPDATE, run after the gate found the seat free under its
+// lock: the condition is the write's own guard (a determined write, store/sql/write.hpp).
+// The reservation is inserted after it.
 inline constexpr Statement kTryHoldSeat{
     // holder, reservation, expires, concert, seat, now
     "UPDATE seats SET state = 'HELD', holder = ?, reservation_id = ?, hold_expires_at = ?"
@@ -251,7 +253,7 @@ inline constexpr Statement kInsertLedgerRow{
 inline constexpr Statement kPayerGate{
     // key, reservation, user
     "SELECT k.fingerprint, k.outcome, r.id, r.user_id, r.concert_id, r.seat_number, r.price,"
-    " r.status, r.created_at, r.expires_at, r.extended FROM users u"
+    " r.status, r.created_at, r.expires_at, r.extended, u.balance FROM users u"
     " LEFT JOIN idempotency_keys k ON k.user_id = u.id AND k.idempotency_key = ?"
     " LEFT JOIN reservations r ON r.id = ?"
     " WHERE u.id = ?"};

@@ -17,6 +17,7 @@
 #include "store/database.hpp"
 #include "store/errors.hpp"
 #include "store/sql/catalogue.hpp"
+#include "store/sql/write.hpp"
 
 // The store interfaces written once, over a dialect: each adapter's Dialect
 // (sqlite/dialect.hpp, mysql/dialect.hpp) names its Connection and Query and holds what
@@ -32,7 +33,9 @@
 //     `update` left in the one row it changed (its RETURNING, or `read_back` bound by
 //     `bind_key`), nullopt when it changed none;
 //   - run_unless_locked(query): runs it, false at once if a row it needs is locked by a
-//     transaction still open.
+//     transaction still open;
+//   - write(conn, statement, rows): a determined write (store/sql/write.hpp) that must
+//     change `rows` rows, bound like a query and run() at once or deferred to the commit.
 // Each store runs inside whatever transaction the connection has open; none begins or
 // commits one. Stored data that does not parse throws StoreCorrupt.
 namespace concertd::store::sql {
@@ -224,7 +227,8 @@ class SqlQueueStore final : public queue::QueueStore {
   }
   void expire(std::int64_t number) override { conn_.query(kExpireEntry).bind(1, number).run(); }
   void expire_active_of(UserId user) override {
-    conn_.query(kExpireActiveOfUser).bind(1, user).run();
+    // No row when the entry lapsed or was ended meanwhile (the gate does not lock it).
+    D::write(conn_, kExpireActiveOfUser, kAnyRows).bind(1, user).run();
   }
   std::size_t publish_departures(std::int64_t seq) override {
     conn_.query(kPublishDepartures).bind(1, seq).run();
@@ -391,13 +395,24 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(5, now)
         .bind(6, user);
     if (!row.step()) return std::nullopt;
-    return reservations::HoldGate{
+    reservations::HoldGate gate{
         .entry_active = row.int64(0) != 0,
         .live_holds = row.int64(1),
-        .seat_price = row.is_null(2) ? std::nullopt : std::optional(row.won(2))};
+        .seat_price = row.is_null(2) ? std::nullopt : std::optional(row.won(2)),
+        .seat_sold = false,
+        .seat_held_until = std::nullopt};
+    if (gate.seat_price) {
+      const auto state = row.text(3);
+      gate.seat_sold = state == "SOLD";
+      if (state == "HELD") gate.seat_held_until = row.timestamp(4);
+      if (!gate.seat_sold && !gate.seat_held_until && state != "FREE") {
+        throw StoreCorrupt("store: a stored seat state is unknown");
+      }
+    }
+    return gate;
   }
-  [[nodiscard]] bool hold(const reservations::Reservation& r, Timestamp now) override {
-    conn_.query(kTryHoldSeat)
+  void hold(const reservations::Reservation& r, Timestamp now) override {
+    D::write(conn_, kTryHoldSeat, 1)
         .bind(1, r.user)
         .bind(2, r.id)
         .bind(3, r.expires_at)
@@ -405,8 +420,7 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(5, r.seat_number)
         .bind(6, now)
         .run();
-    if (conn_.changes() != 1) return false;
-    conn_.query(kInsertReservation)
+    D::write(conn_, kInsertReservation, 1)
         .bind(1, r.id)
         .bind(2, r.user)
         .bind(3, r.concert)
@@ -417,7 +431,6 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(8, r.expires_at)
         .bind(9, std::int64_t{r.extended ? 1 : 0})
         .run();
-    return true;
   }
   [[nodiscard]] std::optional<reservations::Reservation> find(ReservationId id) override {
     auto row = conn_.query(kFindReservation);
@@ -438,12 +451,19 @@ class SqlReservationStore final : public reservations::ReservationStore {
   [[nodiscard]] bool release_seat(const reservations::Reservation& r, Timestamp now) override {
     return change_held_seat(kReleaseSeat, r, now);
   }
-  [[nodiscard]] bool sell_seat(const reservations::Reservation& r, Timestamp now) override {
-    if (!change_held_seat(D::kSellSeat, r, now, std::nullopt, D::kSellConfirms ? 2 : 1)) {
-      return false;
+  void sell_seat(const reservations::Reservation& r, Timestamp now) override {
+    D::write(conn_, D::kSellSeat, D::kSellConfirms ? 2 : 1)
+        .bind(1, r.concert)
+        .bind(2, r.seat_number)
+        .bind(3, r.id)
+        .bind(4, now)
+        .run();
+    if (!D::kSellConfirms) {
+      D::write(conn_, kSetReservationStatus, 1)
+          .bind(1, to_string(reservations::ReservationStatus::kConfirmed))
+          .bind(2, r.id)
+          .run();
     }
-    if (!D::kSellConfirms) set_status(r.id, reservations::ReservationStatus::kConfirmed);
-    return true;
   }
   [[nodiscard]] bool extend_hold(const reservations::Reservation& r, Timestamp now,
                                  Timestamp expires_at) override {
@@ -463,12 +483,10 @@ class SqlReservationStore final : public reservations::ReservationStore {
   }
 
  private:
-  // Runs `statement` (release, sell or extend) on the seat only while `r` holds it unexpired
-  // at `now`. `expires_at`: the value of the statement's first placeholder (the extension's);
-  // `rows`: the rows it changes when it runs.
+  // Runs `statement` (release or extend) on the seat only while `r` holds it unexpired at
+  // `now`. `expires_at`: the value of the statement's first placeholder (the extension's).
   bool change_held_seat(const Statement& statement, const reservations::Reservation& r,
-                        Timestamp now, std::optional<Timestamp> expires_at = std::nullopt,
-                        std::int64_t rows = 1) {
+                        Timestamp now, std::optional<Timestamp> expires_at = std::nullopt) {
     auto change = conn_.query(statement);
     if (expires_at) change.bind(1, *expires_at);
     const int first = expires_at ? 2 : 1;
@@ -477,7 +495,7 @@ class SqlReservationStore final : public reservations::ReservationStore {
         .bind(first + 2, r.id)
         .bind(first + 3, now)
         .run();
-    return conn_.changes() == rows;
+    return conn_.changes() == 1;
   }
 
   typename D::Connection& conn_;
@@ -504,19 +522,17 @@ class SqlLedgerStore final : public payments::LedgerStore {
     if (balance) record(user, "CHARGE", amount, std::nullopt, now);
     return balance;
   }
-  [[nodiscard]] bool debit(UserId user, Won amount, PaymentId payment, Timestamp now) override {
+  void debit(UserId user, Won amount, PaymentId payment, Timestamp now) override {
     if (amount.value() < 0) throw std::invalid_argument("store: a debit cannot be negative");
-    conn_.query(kDebitBalance).bind(1, amount).bind(2, user).bind(3, amount).run();
-    if (conn_.changes() != 1) return false;
+    D::write(conn_, kDebitBalance, 1).bind(1, amount).bind(2, user).bind(3, amount).run();
     record(user, "PAYMENT", amount, payment, now);
-    return true;
   }
 
  private:
   // The ledger row of a change of the balance.
   void record(UserId user, std::string_view kind, Won amount, std::optional<PaymentId> payment,
               Timestamp now) {
-    auto row = conn_.query(kInsertLedgerRow);
+    auto row = D::write(conn_, kInsertLedgerRow, 1);
     row.bind(1, user).bind(2, kind).bind(3, amount).bind(5, now);
     (payment ? row.bind(4, *payment) : row.bind_null(4)).run();
   }
@@ -540,10 +556,11 @@ class SqlPaymentStore final : public payments::PaymentStore {
     payments::PaymentGate gate;
     if (!row.is_null(0)) gate.recorded = {.fingerprint = row.text(0), .outcome = row.text(1)};
     if (!row.is_null(2)) gate.reservation = detail::read_reservation(row, 2);
+    gate.balance = row.won(11);
     return gate;
   }
   void insert(const payments::Payment& p) override {
-    conn_.query(kInsertPayment)
+    D::write(conn_, kInsertPayment, 1)
         .bind(1, p.id)
         .bind(2, p.reservation)
         .bind(3, p.user)
@@ -571,7 +588,7 @@ class SqlIdempotencyStore final : public payments::IdempotencyStore {
   void insert(UserId user, std::string_view key, const payments::IdempotencyRecord& record,
               Timestamp now) override {
     try {
-      conn_.query(kInsertIdempotencyKey)
+      D::write(conn_, kInsertIdempotencyKey, 1)
           .bind(1, user)
           .bind_bytes(2, key)
           .bind_bytes(3, record.fingerprint)
@@ -582,6 +599,7 @@ class SqlIdempotencyStore final : public payments::IdempotencyStore {
       // Another transaction (another node) recorded the key after this one looked it up
       // and committed first (InnoDB made this insert wait for it). Running the work again
       // finds that record and answers as the first request did, instead of a second charge.
+      // (Where the write is deferred, the commit throws LostRace for it: the same rerun.)
       throw LostRace("idempotency key recorded concurrently");
     }
   }

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
 #include "common/money.hpp"
 #include "store/sql/catalogue.hpp"
+#include "store/sql/write.hpp"
 #include "store/sqlite/connection.hpp"
 #include "store/sqlite/queries.hpp"
 #include "store/statement.hpp"
@@ -43,6 +45,12 @@ struct Dialect {
     const Won value = update.won(0);
     update.run();
     return value;
+  }
+
+  // A determined write (store/sql/write.hpp), run at once in process: no round trip to save.
+  static sql::CheckedWrite<Connection> write(Connection& conn, const Statement& statement,
+                                             std::int64_t rows) {
+    return {conn, statement, rows};
   }
 
   static bool run_unless_locked(Query& query) {
