@@ -177,6 +177,32 @@ class MysqlDatabaseTest : public ::testing::Test {
     return store::read(db, [&](store::Tx& tx) { return tx.ledger.balance(user); });
   }
 
+  // Two transactions, alice's and bob's, each credit their own user (a row lock), wait for
+  // each other, then run `then(tx, other user)`: a cycle InnoDB breaks by rolling one back
+  // (1213). Gives the number of runs of both.
+  template <class Then>
+  static int cross_locks(store::Database& db, UserId alice, UserId bob, Then then) {
+    std::barrier both(2);
+    std::atomic<int> runs = 0;
+    const auto transfer = [&](UserId first, UserId second) {
+      bool first_run = true;
+      db.write([&](store::Tx& tx) {
+        ++runs;
+        if (!tx.ledger.credit(first, Won{1}, kT0)) return false;
+        if (first_run) {
+          first_run = false;
+          both.arrive_and_wait();
+        }
+        return then(tx, second);
+      });
+    };
+    {
+      std::jthread one([&] { transfer(alice, bob); });
+      std::jthread two([&] { transfer(bob, alice); });
+    }
+    return runs.load();
+  }
+
   std::string dsn_;
   std::optional<TempDatabase> database_;
 };
@@ -337,27 +363,10 @@ TEST_F(MysqlDatabaseTest, DeadlockedWritesAreRunAgainAndBothCommit) {
   auto db = open();
   const auto alice = add_user(*db, "alice");
   const auto bob = add_user(*db, "bob");
-  std::barrier both(2);
-  std::atomic<int> runs = 0;
-  // Each locks its first user's row, waits for the other to do the same, then wants the
-  // other's: a cycle InnoDB breaks by rolling one back (1213).
-  const auto transfer = [&](UserId first, UserId second) {
-    bool first_run = true;
-    db->write([&](store::Tx& tx) {
-      ++runs;
-      if (!tx.ledger.credit(first, Won{1}, kT0)) return false;
-      if (first_run) {
-        first_run = false;
-        both.arrive_and_wait();
-      }
-      return tx.ledger.credit(second, Won{1}, kT0).has_value();
-    });
-  };
-  {
-    std::jthread one([&] { transfer(alice, bob); });
-    std::jthread two([&] { transfer(bob, alice); });
-  }
-  EXPECT_GE(runs.load(), 3);
+  const int runs = cross_locks(*db, alice, bob, [](store::Tx& tx, UserId other) {
+    return tx.ledger.credit(other, Won{1}, kT0).has_value();
+  });
+  EXPECT_GE(runs, 3);
   EXPECT_EQ(balance(*db, alice), Won{2});
   EXPECT_EQ(balance(*db, bob), Won{2});
 }
@@ -371,29 +380,14 @@ TEST_F(MysqlDatabaseTest, DeadlockedDeferredWritesAreRunAgainAndBothCommitOnce) 
   ASSERT_TRUE(store::write(*db, [&](store::Tx& tx) {
     return tx.ledger.credit(alice, Won{100}, kT0) && tx.ledger.credit(bob, Won{100}, kT0);
   }));
-  std::barrier both(2);
-  std::atomic<int> runs = 0;
   const auto deadlocks = metrics::registry().retries_deadlock.value();
-  // Each credits its first user (a row lock now), waits for the other, then debits the
-  // other's row, deferred to the commit: the two batches wait for each other's row.
-  const auto transfer = [&](UserId first, UserId second) {
-    bool first_run = true;
-    db->write([&](store::Tx& tx) {
-      ++runs;
-      if (!tx.ledger.credit(first, Won{1}, kT0)) return false;
-      if (first_run) {
-        first_run = false;
-        both.arrive_and_wait();
-      }
-      tx.ledger.debit(second, Won{10}, PaymentId::random(), kT0);
-      return true;
-    });
-  };
-  {
-    std::jthread one([&] { transfer(alice, bob); });
-    std::jthread two([&] { transfer(bob, alice); });
-  }
-  EXPECT_GE(runs.load(), 3);
+  // The debit of the other's row is deferred to the commit: the two batches wait for each
+  // other's row.
+  const int runs = cross_locks(*db, alice, bob, [](store::Tx& tx, UserId other) {
+    tx.ledger.debit(other, Won{10}, PaymentId::random(), kT0);
+    return true;
+  });
+  EXPECT_GE(runs, 3);
   EXPECT_GT(metrics::registry().retries_deadlock.value(), deadlocks);
   EXPECT_EQ(balance(*db, alice), Won{91});
   EXPECT_EQ(balance(*db, bob), Won{91});

@@ -1416,6 +1416,23 @@ TEST(CommandLine, UnusableDatabaseIsUsageError) {
   expect_usage_error({"--database", "postgres://localhost/db"});
 }
 
+// A server that spaces AUTO_INCREMENT values (as Galera's wsrep_auto_increment_control does
+// by the cluster size) would space queue numbers, and a position is the distance between
+// two numbers: concertd refuses to start on it, and says which settings to change.
+TEST(CommandLine, ServerThatSpacesQueueNumbersIsRefused) {
+  std::string why;
+  if (!mysql_available(why)) GTEST_SKIP() << why;
+  const MariadbTestServer spaced({}, "127.0.0.1", "--auto-increment-increment=3");
+  const auto port = pick_free_port();
+  const auto r = run_concertd(
+      {"--listen", "127.0.0.1:" + std::to_string(port), "--database", spaced.dsn()}, 30s);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(has_line_count(r.err, 1)) << r.err;
+  EXPECT_NE(r.err.find("auto_increment_increment is 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wsrep_auto_increment_control=OFF"), std::string::npos) << r.err;
+  EXPECT_FALSE(port_accepts(port));
+}
+
 TEST_P(Lifecycle, SigtermExitsZeroAndStopsListening) {
   ServerProcess server(on_store());
   const auto port = server.port();

@@ -412,11 +412,12 @@ RunResult run_program(std::vector<std::string> argv, std::chrono::milliseconds t
   return result;
 }
 
-MariadbTestServer::MariadbTestServer(std::vector<std::string> launcher, std::string host)
+MariadbTestServer::MariadbTestServer(std::vector<std::string> launcher, std::string host,
+                                     std::string server_args)
     : dir_(make_temp_dir()) {
   auto argv = std::move(launcher);
-  argv.insert(argv.end(),
-              {"env", "MARIADB_TEST_HOST=" + host, kMariadbTestServer, "start", dir_.string()});
+  argv.insert(argv.end(), {"env", "MARIADB_TEST_HOST=" + host, "MARIADB_TEST_ARGS=" + server_args,
+                           kMariadbTestServer, "start", dir_.string()});
   auto r = run_program(std::move(argv), 120s);
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
   if (r.exit_code != 0 || r.out.empty()) {

@@ -194,11 +194,12 @@ struct RunResult {
 
 // A private MariaDB (scripts/mariadb-test-server on a temp directory), stopped by the
 // destructor. `launcher` prefixes the script (e.g. {"ip", "netns", "exec", NAME}); `host`
-// is the address it listens on and the DSN names.
+// is the address it listens on and the DSN names; `server_args`, more mariadbd options
+// (MARIADB_TEST_ARGS).
 class MariadbTestServer final {
  public:
   explicit MariadbTestServer(std::vector<std::string> launcher = {},
-                             std::string host = "127.0.0.1");
+                             std::string host = "127.0.0.1", std::string server_args = {});
   ~MariadbTestServer();
   MariadbTestServer(const MariadbTestServer&) = delete;
   MariadbTestServer& operator=(const MariadbTestServer&) = delete;

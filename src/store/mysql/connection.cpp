@@ -92,7 +92,6 @@ bool is_unavailable(unsigned code) {
     case 1037:  // ER_OUTOFMEMORY
     case 1038:  // ER_OUT_OF_SORTMEMORY
     case 1041:  // ER_OUT_OF_RESOURCES
-    case 1047:  // ER_UNKNOWN_COM_ERROR: a Galera node that is not ready
     case 1114:  // ER_RECORD_FILE_FULL
     case 1180:  // ER_ERROR_DURING_COMMIT
     case 1181:  // ER_ERROR_DURING_ROLLBACK
@@ -122,6 +121,8 @@ std::string describe(unsigned code) {
     case 1290:
     case 1836:
       return "mysql: the server is read-only";
+    case kErUnknownCom:
+      return "mysql: the server is not serving (a cluster node outside the primary component)";
     default:
       break;
   }
@@ -495,6 +496,7 @@ void Connection::exec(std::string_view sql) {
 void Connection::begin_transaction() noexcept {
   aborted_by_ = 0;
   calls_ = 0;
+  committing_ = false;
   batch_.clear();
 }
 
@@ -504,6 +506,7 @@ BatchWrite Connection::defer(const Statement& statement, std::int64_t rows) {
 }
 
 void Connection::commit() {
+  committing_ = true;
   if (batch_.empty()) {
     exec(queries::kCommit);
   } else {
@@ -539,8 +542,9 @@ void Connection::fail(st_mysql_stmt* stmt) {
   const char* sqlstate = stmt != nullptr ? mysql_stmt_sqlstate(stmt) : mysql_sqlstate(h);
   if (code == 0) code = CR_UNKNOWN_ERROR;
   const std::string number = " (error " + std::to_string(code) + ")";
-  if (is_connection_lost(code)) {
+  if (is_connection_lost(code) || code == kErUnknownCom) {
     broken_ = true;
+    server_out_ = code == kErUnknownCom;
     throw StoreUnavailable(describe(code) + number);
   }
   if (is_unavailable(code)) throw StoreUnavailable(describe(code) + number);

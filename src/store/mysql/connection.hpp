@@ -23,6 +23,7 @@ struct st_mysql_stmt;
 namespace concertd::store::mysql {
 
 // Server and client error numbers the adapter acts on.
+inline constexpr unsigned kErUnknownCom = 1047;  // on Galera: a node that does not serve
 inline constexpr unsigned kErDupEntry = 1062;
 inline constexpr unsigned kErNoReferencedRow = 1452;
 inline constexpr unsigned kErLockWaitTimeout = 1205;
@@ -153,6 +154,14 @@ class Connection final {
   [[nodiscard]] std::int64_t insert_id() const noexcept { return insert_id_; }
 
   [[nodiscard]] bool broken() const noexcept { return broken_; }
+  // The server answered that it serves no one now (1047: a Galera node outside the primary
+  // component, which refuses every statement that reads or writes a table until it is back
+  // in): the connection is broken(), and the servers after it in the list are the ones to
+  // try. Other servers of the cluster answer in its place.
+  [[nodiscard]] bool server_out() const noexcept { return server_out_; }
+  // The server refused before this transaction's commit() was sent: nothing of it can have
+  // been committed anywhere, so it may run again in full on another server.
+  [[nodiscard]] bool refused_before_commit() const noexcept { return server_out_ && !committing_; }
   // Marks where a transaction begins; no round trip. A Session runs with autocommit off,
   // so the server starts the transaction at the first statement, and COMMIT or ROLLBACK
   // ends it. After a deadlock the server has rolled back the whole transaction (after a
@@ -185,7 +194,9 @@ class Connection final {
   std::int64_t insert_id_ = 0;
   std::size_t calls_ = 0;
   bool broken_ = false;
-  bool mariadb_ = false;  // has compound statements (BEGIN NOT ATOMIC)
+  bool server_out_ = false;
+  bool committing_ = false;  // commit() was called in this transaction
+  bool mariadb_ = false;     // has compound statements (BEGIN NOT ATOMIC)
   Batch batch_;
   unsigned aborted_by_ = 0;  // the deadlock or lock wait timeout that ended the transaction
 };

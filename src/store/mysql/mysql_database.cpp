@@ -34,25 +34,23 @@ std::string reason(const std::exception& e) {
   return std::string(what);
 }
 
-// A T (a Connection or a Session) of the first of `servers` that answers, trying each
-// once from `current` on; `current` becomes the one that answered. The last failure when
-// none does.
-template <class T>
-std::unique_ptr<T> connect_first(const std::vector<Endpoint>& servers,
-                                 std::atomic<std::size_t>& current, const Timeouts& timeouts,
-                                 std::chrono::seconds lock_wait) {
+// `connect(at)` (a Connection or a Session) of the first of `count` servers that
+// answers, trying each once from `current` on; `current` becomes the one that answered.
+// The last failure when none does.
+template <class Connect>
+auto connect_first(std::size_t count, std::atomic<std::size_t>& current, const Connect& connect) {
   const std::size_t first = current.load();
   for (std::size_t i = 0;; ++i) {
-    const std::size_t at = (first + i) % servers.size();
+    const std::size_t at = (first + i) % count;
     try {
-      auto connected = std::make_unique<T>(servers[at], timeouts, lock_wait);
+      auto connected = connect(at);
       if (at != first) {
         current.store(at);
         metrics::registry().database_failovers.add();
       }
       return connected;
     } catch (const StoreUnavailable&) {
-      if (i + 1 == servers.size()) throw;
+      if (i + 1 == count) throw;
     }
   }
 }
@@ -194,6 +192,7 @@ class MysqlDatabase::Lease final {
   Lease& operator=(const Lease&) = delete;
   ~Lease() {
     const bool broken = discard_ || session_->connection().broken();
+    if (session_->connection().server_out()) db_.leave(session_->server());
     if (broken) session_.reset();
     db_.checkin(std::move(session_));
     if (broken) db_.discard_idle();
@@ -232,19 +231,28 @@ std::unique_ptr<MysqlDatabase> MysqlDatabase::open(const std::string& url, Optio
   options.max_attempts = std::max(options.max_attempts, 1);
   const std::string where = redacted(*servers);
   std::atomic<std::size_t> current = 0;
-  {
+  const Timeouts timeouts{.connect = options.connect_timeout,
+                          .read = kMigrationReadTimeout,
+                          .write = options.write_timeout};
+  // On the first server that answers and serves (a cluster node outside the primary
+  // component answers but refuses the migration: the next one is asked).
+  for (std::size_t refused = 0;; ++refused) {
     std::unique_ptr<Connection> conn;
     try {
-      conn = connect_first<Connection>(*servers, current,
-                                       Timeouts{.connect = options.connect_timeout,
-                                                .read = kMigrationReadTimeout,
-                                                .write = options.write_timeout},
-                                       options.lock_wait_timeout);
+      conn = connect_first(servers->size(), current, [&](std::size_t at) {
+        return std::make_unique<Connection>((*servers)[at], timeouts, options.lock_wait_timeout);
+      });
     } catch (const StoreUnavailable& e) {
       throw std::runtime_error("cannot open database " + where + ": " + reason(e));
     }
-    migrate(*conn, where);
-    require_consecutive_numbers(*conn, where);
+    try {
+      migrate(*conn, where);
+      require_consecutive_numbers(*conn, where);
+      break;
+    } catch (const std::runtime_error&) {
+      if (!conn->server_out() || refused + 1 == servers->size()) throw;
+      current = (current + 1) % servers->size();
+    }
   }
   std::unique_ptr<MysqlDatabase> db(new MysqlDatabase(std::move(*servers), current, options));
   try {
@@ -262,11 +270,19 @@ MysqlDatabase::MysqlDatabase(std::vector<Endpoint> servers, std::size_t current,
 MysqlDatabase::~MysqlDatabase() = default;
 
 std::unique_ptr<Session> MysqlDatabase::connect() const {
-  return connect_first<Session>(servers_, current_,
-                                Timeouts{.connect = options_.connect_timeout,
-                                         .read = options_.read_timeout,
-                                         .write = options_.write_timeout},
-                                options_.lock_wait_timeout);
+  const Timeouts timeouts{.connect = options_.connect_timeout,
+                          .read = options_.read_timeout,
+                          .write = options_.write_timeout};
+  return connect_first(servers_.size(), current_, [&](std::size_t at) {
+    return std::make_unique<Session>(at, servers_[at], timeouts, options_.lock_wait_timeout);
+  });
+}
+
+void MysqlDatabase::leave(std::size_t server) const {
+  std::size_t expected = server;
+  if (current_.compare_exchange_strong(expected, (server + 1) % servers_.size())) {
+    metrics::registry().database_failovers.add();
+  }
 }
 
 std::unique_ptr<Session> MysqlDatabase::checkout(Isolation isolation, bool& reused) {
@@ -322,6 +338,7 @@ void MysqlDatabase::discard_idle() {
 }
 
 void MysqlDatabase::transact(Isolation isolation, const std::function<void(Lease&)>& transaction) {
+  std::size_t refusals = 0;
   for (std::size_t tries = 1;; ++tries) {
     Lease lease(*this, isolation);
     try {
@@ -330,8 +347,12 @@ void MysqlDatabase::transact(Isolation isolation, const std::function<void(Lease
       transaction(lease);
       return;
     } catch (const StoreUnavailable&) {
-      // discard_idle() has closed the other idle ones: the next lease is a new connection.
-      if (!lease.stale() || tries > options_.max_connections) throw;
+      // discard_idle() has closed the other idle ones: the next lease is a new connection,
+      // to the server after one that refused to serve.
+      const bool again =
+          (lease.stale() && tries <= options_.max_connections) ||
+          (lease.connection().refused_before_commit() && ++refusals < servers_.size());
+      if (!again) throw;
     }
   }
 }
@@ -418,6 +439,7 @@ bool MysqlDatabase::ready() {
       conn.exec(q::kCommit);  // autocommit is off: no transaction stays open while idle
       return ready;
     } catch (const std::exception&) {
+      if (probe_ && probe_->connection().server_out()) leave(probe_->server());
       probe_.reset();
     }
   }

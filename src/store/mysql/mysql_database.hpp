@@ -97,12 +97,17 @@ class MysqlDatabase final : public Database {
   // Runs `transaction` (which ends the transaction it begins) on a leased session at
   // `isolation`. A pooled connection that turns out to be gone (e.g. the server restarted
   // while it was idle) fails its first call, before anything ran on it: `transaction`
-  // then runs again on another one, up to once per pooled connection.
+  // then runs again on another one, up to once per pooled connection. A server that
+  // refuses to serve before the commit (Connection::server_out) is left for the next one,
+  // where `transaction` runs again, up to once per other server.
   void transact(Isolation isolation, const std::function<void(Lease&)>& transaction);
 
   MysqlDatabase(std::vector<Endpoint> servers, std::size_t current, Options options);
 
   [[nodiscard]] std::unique_ptr<Session> connect() const;
+  // New connections go to the server after `server` from now on, unless they already go
+  // elsewhere: `server` refused to serve.
+  void leave(std::size_t server) const;
   // An idle session, preferring one at `isolation`, or a new one while under the limit.
   [[nodiscard]] std::unique_ptr<Session> checkout(Isolation isolation, bool& reused);
   void checkin(std::unique_ptr<Session> session);

@@ -4,8 +4,9 @@
 
 namespace concertd::store::mysql {
 
-Session::Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait)
-    : conn_(endpoint, timeouts, lock_wait) {
+Session::Session(std::size_t server, const Endpoint& endpoint, const Timeouts& timeouts,
+                 std::chrono::seconds lock_wait)
+    : server_(server), conn_(endpoint, timeouts, lock_wait) {
   conn_.exec(queries::kSetAutocommitOff);
 }
 

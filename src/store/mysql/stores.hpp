@@ -16,8 +16,10 @@ enum class Isolation { kReadCommitted, kRepeatableRead };
 // stores and the Tx refer to its members.
 class Session final {
  public:
-  // Connects, with autocommit off (queries::kSetAutocommitOff).
-  Session(const Endpoint& endpoint, const Timeouts& timeouts, std::chrono::seconds lock_wait);
+  // Connects to `endpoint`, the `server`th of the database's list, with autocommit off
+  // (queries::kSetAutocommitOff).
+  Session(std::size_t server, const Endpoint& endpoint, const Timeouts& timeouts,
+          std::chrono::seconds lock_wait);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -27,8 +29,11 @@ class Session final {
   // (connections start at READ COMMITTED).
   void set_isolation(Isolation isolation);
   [[nodiscard]] Isolation isolation() const noexcept { return isolation_; }
+  // Where in the database's list of servers this session's server is.
+  [[nodiscard]] std::size_t server() const noexcept { return server_; }
 
  private:
+  std::size_t server_;
   Connection conn_;
   Isolation isolation_ = Isolation::kReadCommitted;
   sql::Stores<Dialect> stores_{conn_};
