@@ -198,8 +198,8 @@ struct RunResult {
 // (MARIADB_TEST_ARGS).
 class MariadbTestServer final {
  public:
-  explicit MariadbTestServer(std::vector<std::string> launcher = {},
-                             std::string host = "127.0.0.1", std::string server_args = {});
+  explicit MariadbTestServer(std::vector<std::string> launcher = {}, std::string host = "127.0.0.1",
+                             std::string server_args = {});
   ~MariadbTestServer();
   MariadbTestServer(const MariadbTestServer&) = delete;
   MariadbTestServer& operator=(const MariadbTestServer&) = delete;
